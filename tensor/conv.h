@@ -1,0 +1,75 @@
+// 2-D convolution and transposed convolution on NCHW tensors (float32 / float64), forward and
+// the backward functions an autograd op needs; pooling and upsampling live in tensor/pool.h
+// (included below so one header gives the whole family). No gradients are tracked here.
+//
+// Shape letters: N batch, C input channels, O output channels, H/W input height/width,
+// OH/OW output height/width, KH/KW kernel height/width.
+//   conv2d            OH = (H + 2*pad - dil*(KH-1) - 1) / stride + 1            (floor)
+//   conv_transpose2d  OH = (H-1)*stride - 2*pad + dil*(KH-1) + output_padding + 1
+// conv_transpose2d is conv2d's input gradient: conv_transpose2d(x, w) == conv2d_backward_input(x, w).
+//
+// How it runs: im2col + one GEMM for a whole chunk of the batch (the columns of all its samples
+// side by side), so small feature maps still give the GEMM a wide matrix; col2im accumulates
+// each output plane in one thread (no atomics). Results are bitwise identical for any thread
+// count: chunking depends on shapes only and every sum runs in a fixed order.
+//
+// Worked example:
+//   nash::Tensor x = nash::normal({64, 3, 32, 32}, 0, 1, gen);            // [N, C, H, W]
+//   nash::Tensor w = nash::normal({16, 3, 4, 4}, 0, 0.02, gen);           // [O, C, KH, KW]
+//   nash::Conv2dArgs a; a.stride = {2, 2}; a.padding = {1, 1};
+//   nash::Tensor y = nash::conv2d(x, w, nash::Tensor(), a);               // [64, 16, 16, 16]
+//   nash::Tensor dx = nash::conv2d_backward_input(dy, w, x.shape(), a);   // [64, 3, 32, 32]
+#pragma once
+#include <array>
+#include <cstdint>
+
+#include "tensor/pool.h"
+#include "tensor/tensor.h"
+
+namespace nash {
+
+struct Conv2dArgs {
+  std::array<int64_t, 2> stride{1, 1};    // >= 1
+  std::array<int64_t, 2> padding{0, 0};   // >= 0, zeros on both sides
+  std::array<int64_t, 2> dilation{1, 1};  // >= 1
+};
+
+// y[n,o,oh,ow] = b[o] + sum_{c,kh,kw} w[o,c,kh,kw] * x[n, c, oh*s - p + kh*d, ow*s - p + kw*d]
+// x [N, C, H, W], w [O, C, KH, KW], b [O] or undefined -> y [N, O, OH, OW]
+Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dArgs& a);
+// dx = sum over the windows that touched x of w * dy. dy [N, O, OH, OW], w [O, C, KH, KW] -> dx x_shape
+Tensor conv2d_backward_input(const Tensor& dy, const Tensor& w, const Shape& x_shape,
+                             const Conv2dArgs& a);
+// dw[o,c,kh,kw] = sum_{n,oh,ow} dy[n,o,oh,ow] * x[n, c, oh*s - p + kh*d, ...]. -> dw w_shape
+Tensor conv2d_backward_weight(const Tensor& dy, const Tensor& x, const Shape& w_shape,
+                              const Conv2dArgs& a);
+// db = sum(dy, {0, 2, 3}) (left to nash::sum).
+
+// PyTorch layout: x [N, C, H, W], w [C, O, KH, KW], b [O] or undefined -> y [N, O, OH, OW].
+// output_padding (< max(stride, dilation) per dim) adds rows/columns at the bottom/right.
+Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dArgs& a,
+                        std::array<int64_t, 2> output_padding = {0, 0});
+// dx = conv2d(dy, w): dy [N, O, OH, OW], w [C, O, KH, KW] -> dx [N, C, H, W]
+Tensor conv_transpose2d_backward_input(const Tensor& dy, const Tensor& w, const Conv2dArgs& a);
+// dw = conv2d_backward_weight with the roles of x and dy swapped: -> dw w_shape [C, O, KH, KW]
+Tensor conv_transpose2d_backward_weight(const Tensor& dy, const Tensor& x, const Shape& w_shape,
+                                        const Conv2dArgs& a);
+
+namespace detail {
+// Geometry of one convolution in conv2d's terms (input N,C,H,W; weight O,C,KH,KW; output OH,OW).
+// conv_transpose2d reuses the kernels with its output as the "input" and its input as "output".
+struct ConvGeom {
+  int64_t N, C, H, W, O, KH, KW, OH, OW;
+  Conv2dArgs a;
+};
+// Samples per im2col chunk: as many as keep the column buffer within a fixed byte budget
+// (at least one). Depends on the shapes only, never on the thread count.
+int64_t conv_batch_chunk(const ConvGeom& g, size_t elem_size);
+// The kernels, on validated shapes (any strides, same float dtype). bias may be undefined.
+Tensor conv_forward(const Tensor& x, const Tensor& w, const Tensor& bias, const ConvGeom& g);
+Tensor conv_backward_input(const Tensor& dy, const Tensor& w, const Tensor& bias,
+                           const ConvGeom& g);
+Tensor conv_backward_weight(const Tensor& dy, const Tensor& x, const ConvGeom& g);
+}  // namespace detail
+
+}  // namespace nash

@@ -1,0 +1,266 @@
+// The convolution kernels behind conv2d and conv_transpose2d: im2col / col2im over a chunk of
+// the batch, and one GEMM per chunk. Shapes arrive validated (see conv2d.cpp).
+//
+// Layout of the column buffer for a chunk of nb samples, K = C*KH*KW, P = OH*OW:
+//   col [K, nb*P]: row r = (c, kh, kw), column (j, oh, ow) holds
+//   x[n0+j, c, oh*sh - ph + kh*dh, ow*sw - pw + kw*dw] (0 outside the input).
+// forward:         y_chunk [O, nb*P]  = w [O, K] @ col
+// backward input:  dcol [K, nb*P]     = w^T @ dy_chunk [O, nb*P], then col2im sums into dx
+// backward weight: dw [O, K]         += dy_chunk @ col^T
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+#include "tensor/conv.h"
+#include "tensor/creation.h"
+#include "tensor/gemm.h"
+#include "tensor/parallel.h"
+
+namespace nash::detail {
+namespace {
+
+constexpr size_t kColBudgetBytes = size_t{4} << 20;  // per-chunk column buffer
+constexpr int64_t kParallelMin = 1 << 14;            // elements below which loops stay serial
+
+template <class T>
+void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda,
+          const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
+  if constexpr (std::is_same_v<T, float>)
+    gemm::sgemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  else
+    gemm::dgemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+// Outputs i in [lo, hi) read input i*stride + off inside [0, len); n_out outputs in all.
+void valid_range(int64_t off, int64_t stride, int64_t len, int64_t n_out, int64_t& lo,
+                 int64_t& hi) {
+  lo = off >= 0 ? 0 : (-off + stride - 1) / stride;
+  int64_t last = len - 1 - off;
+  hi = last < 0 ? 0 : last / stride + 1;
+  hi = std::min(hi, n_out);
+  lo = std::min(lo, hi);
+}
+
+// col [K, nb*P] from x [nb, C, H, W] (contiguous). Pure copies: order does not matter.
+template <class T>
+void im2col(const T* x, int64_t nb, const ConvGeom& g, T* col) {
+  const int64_t KK = g.KH * g.KW, K = g.C * KK, P = g.OH * g.OW, ld = nb * P, HW = g.H * g.W;
+  const int64_t sh = g.a.stride[0], sw = g.a.stride[1];
+  const int nt = get_num_threads();
+#pragma omp parallel for collapse(2) schedule(static) num_threads(nt) if (nt > 1 && K * ld >= kParallelMin)
+  for (int64_t r = 0; r < K; ++r)
+    for (int64_t j = 0; j < nb; ++j) {
+      const int64_t c = r / KK, kh = (r / g.KW) % g.KH, kw = r % g.KW;
+      const int64_t offh = kh * g.a.dilation[0] - g.a.padding[0];
+      const int64_t offw = kw * g.a.dilation[1] - g.a.padding[1];
+      int64_t oh_lo, oh_hi, ow_lo, ow_hi;
+      valid_range(offh, sh, g.H, g.OH, oh_lo, oh_hi);
+      valid_range(offw, sw, g.W, g.OW, ow_lo, ow_hi);
+      const T* plane = x + (j * g.C + c) * HW;
+      T* dst = col + r * ld + j * P;
+      std::fill(dst, dst + oh_lo * g.OW, T(0));
+      for (int64_t oh = oh_lo; oh < oh_hi; ++oh) {
+        T* d = dst + oh * g.OW;
+        const T* s = plane + (oh * sh + offh) * g.W + offw;  // s[ow*sw] for ow in range
+        std::fill(d, d + ow_lo, T(0));
+        if (sw == 1) {
+          std::memcpy(d + ow_lo, s + ow_lo, sizeof(T) * (ow_hi - ow_lo));
+        } else if (sw == 2) {
+          for (int64_t ow = ow_lo; ow < ow_hi; ++ow) d[ow] = s[2 * ow];
+        } else {
+          for (int64_t ow = ow_lo; ow < ow_hi; ++ow) d[ow] = s[ow * sw];
+        }
+        std::fill(d + ow_hi, d + g.OW, T(0));
+      }
+      std::fill(dst + oh_hi * g.OW, dst + P, T(0));
+    }
+}
+
+// dx [nb, C, H, W] = sum of col [K, nb*P] back into the input positions. One thread owns a whole
+// (j, c) plane and adds in the fixed order (kh, kw, oh, ow): no atomics, same bits for any
+// thread count.
+template <class T>
+void col2im(const T* col, int64_t nb, const ConvGeom& g, T* dx) {
+  const int64_t KK = g.KH * g.KW, P = g.OH * g.OW, ld = nb * P, HW = g.H * g.W;
+  const int64_t sh = g.a.stride[0], sw = g.a.stride[1];
+  const int nt = get_num_threads();
+#pragma omp parallel for collapse(2) schedule(static) num_threads(nt) if (nt > 1 && g.C * KK * ld >= kParallelMin)
+  for (int64_t j = 0; j < nb; ++j)
+    for (int64_t c = 0; c < g.C; ++c) {
+      T* plane = dx + (j * g.C + c) * HW;
+      std::fill(plane, plane + HW, T(0));
+      for (int64_t kh = 0; kh < g.KH; ++kh)
+        for (int64_t kw = 0; kw < g.KW; ++kw) {
+          const int64_t offh = kh * g.a.dilation[0] - g.a.padding[0];
+          const int64_t offw = kw * g.a.dilation[1] - g.a.padding[1];
+          int64_t oh_lo, oh_hi, ow_lo, ow_hi;
+          valid_range(offh, sh, g.H, g.OH, oh_lo, oh_hi);
+          valid_range(offw, sw, g.W, g.OW, ow_lo, ow_hi);
+          const T* src = col + ((c * g.KH + kh) * g.KW + kw) * ld + j * P;
+          for (int64_t oh = oh_lo; oh < oh_hi; ++oh) {
+            T* d = plane + (oh * sh + offh) * g.W + offw;  // d[ow*sw]
+            const T* s = src + oh * g.OW;
+            if (sw == 1) {
+              for (int64_t ow = ow_lo; ow < ow_hi; ++ow) d[ow] += s[ow];
+            } else {
+              for (int64_t ow = ow_lo; ow < ow_hi; ++ow) d[ow * sw] += s[ow];
+            }
+          }
+        }
+    }
+}
+
+// dst[o, j*P + p] = src[j, o, p] (+ 0): gather a chunk's [nb, O, P] into [O, nb*P], or back.
+template <class T>
+void to_channel_major(const T* src, int64_t nb, int64_t O, int64_t P, T* dst) {
+  const int nt = get_num_threads();
+#pragma omp parallel for collapse(2) schedule(static) num_threads(nt) if (nt > 1 && nb * O * P >= kParallelMin)
+  for (int64_t j = 0; j < nb; ++j)
+    for (int64_t o = 0; o < O; ++o)
+      std::memcpy(dst + o * nb * P + j * P, src + (j * O + o) * P, sizeof(T) * P);
+}
+
+// y[j, o, p] = src[o, j*P + p] + bias[o] (bias may be null).
+template <class T>
+void from_channel_major(const T* src, const T* bias, int64_t nb, int64_t O, int64_t P, T* y) {
+  const int nt = get_num_threads();
+#pragma omp parallel for collapse(2) schedule(static) num_threads(nt) if (nt > 1 && nb * O * P >= kParallelMin)
+  for (int64_t j = 0; j < nb; ++j)
+    for (int64_t o = 0; o < O; ++o) {
+      const T* s = src + o * nb * P + j * P;
+      T* d = y + (j * O + o) * P;
+      const T b = bias ? bias[o] : T(0);
+      for (int64_t p = 0; p < P; ++p) d[p] = s[p] + b;
+    }
+}
+
+// planes [N, O, P] += bias[o]
+template <class T>
+void add_bias(T* y, const T* bias, int64_t N, int64_t O, int64_t P) {
+  for (int64_t i = 0; i < N * O; ++i) {
+    const T b = bias[i % O];
+    for (int64_t p = 0; p < P; ++p) y[i * P + p] += b;
+  }
+}
+
+template <class T>
+struct Buffer {  // uninitialised scratch (std::vector would zero it first)
+  std::unique_ptr<T[]> p;
+  explicit Buffer(int64_t n) : p(new T[static_cast<size_t>(std::max<int64_t>(n, 1))]) {}
+  T* get() { return p.get(); }
+};
+
+template <class T>
+Tensor forward_impl(const Tensor& x_in, const Tensor& w_in, const Tensor& b_in, const ConvGeom& g) {
+  Tensor y = empty({g.N, g.O, g.OH, g.OW}, x_in.dtype());
+  const int64_t K = g.C * g.KH * g.KW, P = g.OH * g.OW;
+  if (y.numel() == 0) return y;
+  Tensor b = b_in.defined() ? b_in.contiguous() : Tensor();
+  const T* bias = b.defined() ? b.data<T>() : nullptr;
+  T* yp = y.data<T>();
+  if (K == 0) {  // no input channels: y is the bias
+    for (int64_t i = 0; i < g.N * g.O; ++i) std::fill(yp + i * P, yp + (i + 1) * P, bias ? bias[i % g.O] : T(0));
+    return y;
+  }
+  Tensor x = x_in.contiguous(), w = w_in.contiguous();
+  const T* xp = x.data<T>();
+  const T* wp = w.data<T>();
+  const int64_t chunk = conv_batch_chunk(g, sizeof(T));
+  Buffer<T> col(K * chunk * P), out(chunk > 1 ? g.O * chunk * P : 0);
+  for (int64_t n0 = 0; n0 < g.N; n0 += chunk) {
+    const int64_t nb = std::min(chunk, g.N - n0);
+    im2col<T>(xp + n0 * g.C * g.H * g.W, nb, g, col.get());
+    if (nb == 1) {  // the GEMM writes the sample's planes directly
+      T* yn = yp + n0 * g.O * P;
+      gemm<T>(false, false, g.O, P, K, T(1), wp, K, col.get(), P, T(0), yn, P);
+      if (bias) add_bias(yn, bias, 1, g.O, P);
+    } else {
+      gemm<T>(false, false, g.O, nb * P, K, T(1), wp, K, col.get(), nb * P, T(0), out.get(), nb * P);
+      from_channel_major<T>(out.get(), bias, nb, g.O, P, yp + n0 * g.O * P);
+    }
+  }
+  return y;
+}
+
+template <class T>
+Tensor backward_input_impl(const Tensor& dy_in, const Tensor& w_in, const Tensor& b_in,
+                           const ConvGeom& g) {
+  Tensor dx = empty({g.N, g.C, g.H, g.W}, dy_in.dtype());
+  const int64_t K = g.C * g.KH * g.KW, P = g.OH * g.OW, HW = g.H * g.W;
+  if (dx.numel() == 0) return dx;
+  T* dxp = dx.data<T>();
+  if (g.O == 0 || P == 0) {
+    std::fill(dxp, dxp + dx.numel(), T(0));
+  } else {  // col2im writes every plane of every chunk
+    Tensor dy = dy_in.contiguous(), w = w_in.contiguous();
+    const T* dyp = dy.data<T>();
+    const T* wp = w.data<T>();
+    const int64_t chunk = conv_batch_chunk(g, sizeof(T));
+    Buffer<T> col(K * chunk * P), dyc(chunk > 1 ? g.O * chunk * P : 0);
+    for (int64_t n0 = 0; n0 < g.N; n0 += chunk) {
+      const int64_t nb = std::min(chunk, g.N - n0);
+      const T* d = dyp + n0 * g.O * P;
+      if (nb > 1) {
+        to_channel_major<T>(d, nb, g.O, P, dyc.get());
+        d = dyc.get();
+      }
+      gemm<T>(true, false, K, nb * P, g.O, T(1), wp, K, d, nb * P, T(0), col.get(), nb * P);
+      col2im<T>(col.get(), nb, g, dxp + n0 * g.C * HW);
+    }
+  }
+  if (b_in.defined()) {
+    Tensor b = b_in.contiguous();
+    add_bias(dxp, b.data<T>(), g.N, g.C, HW);
+  }
+  return dx;
+}
+
+template <class T>
+Tensor backward_weight_impl(const Tensor& dy_in, const Tensor& x_in, const ConvGeom& g) {
+  Tensor dw = zeros({g.O, g.C, g.KH, g.KW}, dy_in.dtype());
+  const int64_t K = g.C * g.KH * g.KW, P = g.OH * g.OW;
+  if (dw.numel() == 0 || g.N * P == 0) return dw;
+  Tensor dy = dy_in.contiguous(), x = x_in.contiguous();
+  const T* dyp = dy.data<T>();
+  const T* xp = x.data<T>();
+  T* dwp = dw.data<T>();
+  const int64_t chunk = conv_batch_chunk(g, sizeof(T));
+  Buffer<T> col(K * chunk * P), dyc(chunk > 1 ? g.O * chunk * P : 0);
+  for (int64_t n0 = 0; n0 < g.N; n0 += chunk) {
+    const int64_t nb = std::min(chunk, g.N - n0);
+    im2col<T>(xp + n0 * g.C * g.H * g.W, nb, g, col.get());
+    const T* d = dyp + n0 * g.O * P;
+    if (nb > 1) {
+      to_channel_major<T>(d, nb, g.O, P, dyc.get());
+      d = dyc.get();
+    }
+    gemm<T>(false, true, g.O, K, nb * P, T(1), d, nb * P, col.get(), nb * P,
+            n0 == 0 ? T(0) : T(1), dwp, K);
+  }
+  return dw;
+}
+
+}  // namespace
+
+int64_t conv_batch_chunk(const ConvGeom& g, size_t elem_size) {
+  const int64_t per_sample = g.C * g.KH * g.KW * g.OH * g.OW * static_cast<int64_t>(elem_size);
+  if (per_sample <= 0) return std::max<int64_t>(g.N, 1);
+  const int64_t fit = static_cast<int64_t>(kColBudgetBytes) / per_sample;
+  return std::clamp<int64_t>(fit, 1, std::max<int64_t>(g.N, 1));
+}
+
+Tensor conv_forward(const Tensor& x, const Tensor& w, const Tensor& bias, const ConvGeom& g) {
+  return x.dtype() == DType::Float64 ? forward_impl<double>(x, w, bias, g)
+                                     : forward_impl<float>(x, w, bias, g);
+}
+Tensor conv_backward_input(const Tensor& dy, const Tensor& w, const Tensor& bias,
+                           const ConvGeom& g) {
+  return dy.dtype() == DType::Float64 ? backward_input_impl<double>(dy, w, bias, g)
+                                      : backward_input_impl<float>(dy, w, bias, g);
+}
+Tensor conv_backward_weight(const Tensor& dy, const Tensor& x, const ConvGeom& g) {
+  return dy.dtype() == DType::Float64 ? backward_weight_impl<double>(dy, x, g)
+                                      : backward_weight_impl<float>(dy, x, g);
+}
+
+}  // namespace nash::detail

@@ -1,0 +1,40 @@
+// 2-D pooling and nearest upsampling on NCHW tensors (float32 / float64), with the backward
+// functions an autograd op needs. Every plane [H, W] of every (n, c) is handled alone, so the
+// kernels parallelise over planes and stay bitwise identical for any thread count.
+//
+// Shape letters: N batch, C channels, H/W input height/width, OH/OW output height/width.
+//   OH = (H + 2*padding - kernel) / stride + 1   (floor; padding <= kernel / 2)
+#pragma once
+#include <array>
+#include <cstdint>
+
+#include "tensor/tensor.h"
+
+namespace nash {
+
+// values[n,c,oh,ow] = max over the window (padding counts as -inf; NaN wins; the first maximum
+// in row-major order wins ties). indices (int64) = ih*W + iw of that maximum in its plane.
+struct MaxPoolResult {
+  Tensor values;   // [N, C, OH, OW]
+  Tensor indices;  // [N, C, OH, OW] int64
+};
+MaxPoolResult max_pool2d(const Tensor& x, std::array<int64_t, 2> kernel,
+                         std::array<int64_t, 2> stride, std::array<int64_t, 2> padding);
+// dx[n,c].flat[indices[n,c,oh,ow]] += dy[n,c,oh,ow]. dy, indices [N, C, OH, OW] -> dx x_shape
+Tensor max_pool2d_backward(const Tensor& dy, const Tensor& indices, const Shape& x_shape);
+
+// y = mean of the window. The divisor is the window clipped to the padded input
+// (count_include_pad) or to the input itself (otherwise), as in PyTorch.
+Tensor avg_pool2d(const Tensor& x, std::array<int64_t, 2> kernel, std::array<int64_t, 2> stride,
+                  std::array<int64_t, 2> padding, bool count_include_pad = true);
+// dx[n,c,ih,iw] = sum over the windows holding (ih, iw) of dy / divisor. -> dx x_shape
+Tensor avg_pool2d_backward(const Tensor& dy, const Shape& x_shape, std::array<int64_t, 2> kernel,
+                           std::array<int64_t, 2> stride, std::array<int64_t, 2> padding,
+                           bool count_include_pad = true);
+
+// y[n,c,i,j] = x[n,c,i/s,j/s]: [N, C, H, W] -> [N, C, H*s, W*s]
+Tensor upsample_nearest2d(const Tensor& x, int64_t scale);
+// dx[n,c,i,j] = sum of the s x s block of dy: [N, C, H*s, W*s] -> [N, C, H, W]
+Tensor upsample_nearest2d_backward(const Tensor& dy, int64_t scale);
+
+}  // namespace nash
