@@ -1,0 +1,214 @@
+// The reverse-mode engine behind backward() and grad().
+//
+// 1. Walk the graph from the outputs (iteratively: million-op chains must not overflow the
+//    stack) and list every variable in post-order: a variable's inputs come before it.
+// 2. Visit that list backwards — each variable after all of its consumers — holding its total
+//    gradient dy. Call its hooks, keep it if asked (retain_grad / leaves / grad() inputs), then
+//    ask its node for each input's gradient and add it into that input's total.
+// 3. Free what the graph saved unless retain_graph.
+// Without create_graph the derivatives run under no-grad and record nothing; with it they are
+// recorded like any forward computation, which is what makes second derivatives work.
+#include <unordered_map>
+#include <unordered_set>
+
+#include "autograd/function.h"
+#include "autograd/ops.h"
+#include "tensor/ops.h"
+
+namespace nash {
+namespace {
+
+using ImplPtr = std::shared_ptr<VariableImpl>;
+
+// Post-order over variables reachable from the roots through grad_fn edges.
+std::vector<ImplPtr> post_order(const std::vector<ImplPtr>& roots) {
+  std::vector<ImplPtr> order;
+  std::unordered_set<VariableImpl*> seen;
+  struct Frame {
+    ImplPtr impl;
+    size_t next_input;
+  };
+  std::vector<Frame> stack;
+  for (const auto& root : roots) {
+    if (!seen.insert(root.get()).second) continue;
+    stack.push_back({root, 0});
+    while (!stack.empty()) {
+      size_t top = stack.size() - 1;
+      Node* node = stack[top].impl->grad_fn.get();
+      if (node && stack[top].next_input < node->inputs.size()) {
+        const Variable& in = node->inputs[stack[top].next_input++];
+        if (in.defined() && in.requires_grad() && seen.insert(in.impl().get()).second)
+          stack.push_back({in.impl(), 0});
+      } else {
+        order.push_back(std::move(stack[top].impl));
+        stack.pop_back();
+      }
+    }
+  }
+  return order;
+}
+
+// A gradient we may keep as a leaf's .grad: contiguous and owned by nobody else; else a copy.
+Tensor owned_gradient(Variable g) {
+  const Tensor& t = g.value();
+  bool unique = g.impl().use_count() == 1 && t.storage().use_count() == 1 && t.is_contiguous() &&
+                t.offset() == 0;
+  return unique ? t : t.clone();
+}
+
+struct Engine {
+  bool create_graph = false;
+  // grad() mode: the inputs whose gradients are returned, and which variables lead to them.
+  std::unordered_map<VariableImpl*, size_t> captured;
+  std::unordered_set<VariableImpl*> useful;
+  std::vector<Variable> results;
+  bool capture_mode = false;
+
+  std::unordered_map<VariableImpl*, Variable> totals;
+
+  void add_to(VariableImpl* key, Variable g) {
+    auto [it, inserted] = totals.try_emplace(key, g);
+    if (!inserted) it->second = add(it->second, g);
+  }
+
+  bool wanted(const Variable& in) const {
+    if (!in.defined() || !in.requires_grad()) return false;
+    return !capture_mode || useful.count(in.impl().get()) > 0;
+  }
+
+  void visit(const ImplPtr& impl) {
+    auto it = totals.find(impl.get());
+    if (it == totals.end()) return;  // no gradient reached this variable
+    Variable dy = std::move(it->second);
+    totals.erase(it);
+    Variable self(impl);
+
+    for (auto& hook : impl->hooks) hook(dy);
+    if (capture_mode) {
+      auto c = captured.find(impl.get());
+      if (c != captured.end()) results[c->second] = dy;
+    }
+    Node* node = impl->grad_fn.get();
+    if (!node) {  // a leaf: backward() accumulates into .grad
+      if (!capture_mode) accumulate_leaf(*impl, std::move(dy));
+      return;
+    }
+    if (impl->retains_grad && !capture_mode)
+      impl->grad = impl->grad.defined() ? add(impl->grad, dy) : dy;
+    NASH_CHECK(!node->released, "backward: the graph through op '", node->op,
+               "' was already freed by an earlier backward; pass retain_graph=true to the first ",
+               "backward to go through it twice");
+    for (size_t i = 0; i < node->inputs.size(); ++i) {
+      const Variable& in = node->inputs[i];
+      if (!node->derivatives[i] || !wanted(in)) continue;
+      Variable g = node->derivatives[i](dy, self);
+      NASH_CHECK(g.defined(), "backward: op '", node->op, "' returned no gradient for input ", i);
+      NASH_CHECK(g.shape() == node->input_shapes[i], "backward: op '", node->op,
+                 "' returned a gradient of shape ", g.shape(), " for input ", i, " of shape ",
+                 node->input_shapes[i]);
+      check_anomaly("backward", node->op, g.value(),
+                    "gradient for input " + std::to_string(i) + " of shape " +
+                        shape_str(node->input_shapes[i]));
+      add_to(in.impl().get(), std::move(g));
+    }
+  }
+
+  void accumulate_leaf(VariableImpl& leaf, Variable g) {
+    if (create_graph) {
+      leaf.grad = leaf.grad.defined() ? add(leaf.grad, g) : g;
+    } else if (leaf.grad.defined()) {
+      leaf.grad = Variable(nash::add(leaf.grad.value(), g.value()));
+    } else {
+      leaf.grad = Variable(owned_gradient(std::move(g)));
+    }
+  }
+
+  void run(const std::vector<Variable>& outputs, const std::vector<Tensor>& grad_outputs,
+           bool retain_graph, const char* api) {
+    NASH_CHECK(grad_outputs.empty() || grad_outputs.size() == outputs.size(), api, ": got ",
+               outputs.size(), " outputs but ", grad_outputs.size(), " grad_outputs");
+    std::vector<ImplPtr> roots;
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      const Variable& out = outputs[i];
+      NASH_CHECK(out.defined(), api, ": output ", i, " is undefined");
+      NASH_CHECK(out.requires_grad(), api, ": output ", i, " of shape ", out.shape(),
+                 " does not require grad (no op on the way to it recorded a graph)");
+      Tensor go;
+      if (grad_outputs.empty()) {
+        NASH_CHECK(out.numel() == 1, api, ": a gradient can be implied only for outputs with ",
+                   "one element, output ", i, " has shape ", out.shape());
+        go = ones_like(out.value());
+      } else {
+        go = grad_outputs[i];
+        NASH_CHECK(go.defined() && go.shape() == out.shape() && go.dtype() == out.dtype(), api,
+                   ": grad_output ", i, " must match output ", out.shape(), " ",
+                   dtype_name(out.dtype()), ", got ", go.defined() ? go.shape() : Shape{});
+      }
+      add_to(out.impl().get(), Variable(go));
+      roots.push_back(out.impl());
+    }
+    std::vector<ImplPtr> order = post_order(roots);
+    if (capture_mode)  // inputs before consumers, so one pass settles usefulness
+      for (const auto& impl : order) {
+        bool u = captured.count(impl.get()) > 0;
+        if (!u && impl->grad_fn)
+          for (const auto& in : impl->grad_fn->inputs)
+            if (in.defined() && useful.count(in.impl().get())) u = true;
+        if (u) useful.insert(impl.get());
+      }
+    {
+      EnableGradGuard mode(create_graph);
+      for (auto it = order.rbegin(); it != order.rend(); ++it) visit(*it);
+    }
+    if (!retain_graph) release(order);
+  }
+
+  // Drop what every visited node saved (its closures and its inputs). The order vector keeps
+  // every node alive until all are cleared, so nothing is destroyed recursively.
+  static void release(std::vector<ImplPtr>& order) {
+    std::vector<std::shared_ptr<Node>> nodes;
+    std::vector<Variable> inputs;
+    for (auto& impl : order)
+      if (impl->grad_fn && !impl->grad_fn->released) {
+        Node& n = *impl->grad_fn;
+        n.released = true;
+        n.derivatives.clear();
+        for (auto& in : n.inputs) inputs.push_back(std::move(in));
+        n.inputs.clear();
+        nodes.push_back(impl->grad_fn);
+      }
+    order.clear();
+    inputs.clear();  // nodes are still held, so no input's release recurses into its graph
+    nodes.clear();   // their inputs are gone, so each dies alone
+  }
+};
+
+}  // namespace
+
+void backward(const std::vector<Variable>& outputs, const std::vector<Tensor>& grad_outputs,
+              bool retain_graph, bool create_graph) {
+  Engine engine;
+  engine.create_graph = create_graph;
+  engine.run(outputs, grad_outputs, retain_graph || create_graph, "backward");
+}
+
+std::vector<Variable> grad(const std::vector<Variable>& outputs, const std::vector<Variable>& inputs,
+                           const std::vector<Tensor>& grad_outputs, bool retain_graph,
+                           bool create_graph, bool allow_unused) {
+  Engine engine;
+  engine.create_graph = create_graph;
+  engine.capture_mode = true;
+  engine.results.resize(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    NASH_CHECK(inputs[i].defined() && inputs[i].requires_grad(), "grad: input ", i,
+               " does not require grad");
+    engine.captured.emplace(inputs[i].impl().get(), i);
+  }
+  engine.run(outputs, grad_outputs, retain_graph || create_graph, "grad");
+  for (size_t i = 0; i < inputs.size(); ++i)
+    NASH_CHECK(allow_unused || engine.results[i].defined(), "grad: input ", i, " of shape ",
+               inputs[i].shape(), " was not used to compute the outputs (pass allow_unused=true)");
+  return engine.results;
+}
+
+}  // namespace nash

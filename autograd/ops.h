@@ -1,0 +1,128 @@
+// Differentiable ops on Variables. Each is defined in autograd/ops/<family>.cpp next to its
+// derivative; every derivative is itself written with these ops (so create_graph works).
+//
+// Shape letters: N batch, D features, C channels, H/W spatial, K classes, B batch of matrices,
+// O output channels, "..." any dims. Broadcasting follows NumPy; gradients are summed back.
+#pragma once
+#include <array>
+#include <vector>
+
+#include "autograd/variable.h"
+#include "tensor/conv.h"
+#include "tensor/random.h"
+
+namespace nash {
+
+// ---- elementwise binary (broadcasting) — ops/binary.cpp ---------------------------------------
+Variable add(const Variable& a, const Variable& b);       // da = dy, db = dy
+Variable sub(const Variable& a, const Variable& b);       // da = dy, db = -dy
+Variable mul(const Variable& a, const Variable& b);       // da = dy b, db = dy a
+Variable div(const Variable& a, const Variable& b);       // da = dy / b, db = -dy a / b^2
+Variable pow(const Variable& a, const Variable& b);       // a > 0 where b is not an integer
+Variable maximum(const Variable& a, const Variable& b);   // dy goes to the larger (ties: half each)
+Variable minimum(const Variable& a, const Variable& b);
+// cond is a 0/1 mask (no gradient); a and b broadcast with it.
+Variable where(const Tensor& cond, const Variable& a, const Variable& b);
+Variable add(const Variable& a, double b);
+Variable sub(const Variable& a, double b);
+Variable rsub(const Variable& a, double b);  // b - a
+Variable mul(const Variable& a, double b);
+Variable div(const Variable& a, double b);
+Variable rdiv(const Variable& a, double b);  // b / a
+Variable pow(const Variable& a, double exponent);
+
+Variable operator-(const Variable& x);
+Variable operator+(const Variable& a, const Variable& b);
+Variable operator-(const Variable& a, const Variable& b);
+Variable operator*(const Variable& a, const Variable& b);
+Variable operator/(const Variable& a, const Variable& b);
+Variable operator+(const Variable& a, double b);
+Variable operator-(const Variable& a, double b);
+Variable operator*(const Variable& a, double b);
+Variable operator/(const Variable& a, double b);
+Variable operator+(double a, const Variable& b);
+Variable operator-(double a, const Variable& b);
+Variable operator*(double a, const Variable& b);
+Variable operator/(double a, const Variable& b);
+
+// ---- elementwise unary — ops/unary.cpp, ops/activation.cpp -------------------------------------
+Variable neg(const Variable& x);                 // dx = -dy
+Variable exp(const Variable& x);                 // dx = dy y
+Variable log(const Variable& x);                 // dx = dy / x
+Variable log1p(const Variable& x);               // dx = dy / (1 + x)
+Variable sqrt(const Variable& x);                // dx = dy / (2 y)
+Variable abs(const Variable& x);                 // dx = dy sign(x)
+Variable square(const Variable& x);              // dx = 2 x dy
+Variable clamp(const Variable& x, double lo, double hi);  // dx = dy inside [lo, hi], else 0
+Variable tanh(const Variable& x);                // dx = dy (1 - y^2)
+Variable sigmoid(const Variable& x);             // dx = dy y (1 - y)
+Variable relu(const Variable& x);                // dx = dy [x > 0]
+Variable leaky_relu(const Variable& x, double slope = 0.01);  // dx = dy (x > 0 ? 1 : slope)
+Variable elu(const Variable& x, double alpha = 1.0);          // dx = dy (x > 0 ? 1 : y + alpha)
+Variable softplus(const Variable& x);            // log(1 + e^x); dx = dy sigmoid(x)
+Variable log_sigmoid(const Variable& x);         // -softplus(-x); dx = dy sigmoid(-x)
+
+// ---- reductions — ops/reduce.cpp (dims empty = all) --------------------------------------------
+Variable sum(const Variable& x, const std::vector<int64_t>& dims = {}, bool keepdim = false);
+Variable mean(const Variable& x, const std::vector<int64_t>& dims = {}, bool keepdim = false);
+Variable var(const Variable& x, const std::vector<int64_t>& dims = {}, int64_t correction = 1,
+             bool keepdim = false);
+// dy flows to the maximal element(s), split evenly among ties.
+Variable amax(const Variable& x, const std::vector<int64_t>& dims = {}, bool keepdim = false);
+Variable amin(const Variable& x, const std::vector<int64_t>& dims = {}, bool keepdim = false);
+Variable softmax(const Variable& x, int64_t dim);      // dx = y (dy - sum(dy y))
+Variable log_softmax(const Variable& x, int64_t dim);  // dx = dy - softmax(x) sum(dy)
+Variable logsumexp(const Variable& x, const std::vector<int64_t>& dims, bool keepdim = false);
+
+// ---- linear algebra — ops/matmul.cpp -----------------------------------------------------------
+Variable matmul(const Variable& a, const Variable& b);  // da = dy b^T, db = a^T dy (batched)
+// y = x w^T + b for x [N, D_in], w [D_out, D_in], b [D_out] (b may be undefined).
+Variable linear(const Variable& x, const Variable& w, const Variable& b);
+
+// ---- shape and indexing — ops/shape.cpp, ops/index.cpp -----------------------------------------
+Variable reshape(const Variable& x, const Shape& shape);
+Variable view(const Variable& x, const Shape& shape);
+Variable flatten(const Variable& x, int64_t start_dim = 0, int64_t end_dim = -1);
+Variable permute(const Variable& x, const Shape& dims);
+Variable transpose(const Variable& x, int64_t d0, int64_t d1);
+Variable slice(const Variable& x, int64_t dim, int64_t start, int64_t end, int64_t step = 1);
+Variable narrow(const Variable& x, int64_t dim, int64_t start, int64_t length);
+Variable select(const Variable& x, int64_t dim, int64_t index);
+Variable expand(const Variable& x, const Shape& shape);
+Variable squeeze(const Variable& x, int64_t dim);
+Variable unsqueeze(const Variable& x, int64_t dim);
+Variable contiguous(const Variable& x);
+Variable sum_to(const Variable& x, const Shape& shape);  // adjoint of expand
+Variable cat(const std::vector<Variable>& xs, int64_t dim);
+Variable stack(const std::vector<Variable>& xs, int64_t dim);
+Variable index_select(const Variable& x, int64_t dim, const Tensor& index);
+Variable gather(const Variable& x, int64_t dim, const Tensor& index);
+// Adjoints of the two above (scatter-add src into zeros of `shape`).
+Variable index_add(const Shape& shape, int64_t dim, const Tensor& index, const Variable& src);
+Variable scatter_add(const Shape& shape, int64_t dim, const Tensor& index, const Variable& src);
+// Rows of weight [K, D] picked by int64 indices [...] -> [..., D].
+Variable embedding(const Variable& weight, const Tensor& indices);
+
+// ---- regularisation — ops/dropout.cpp ----------------------------------------------------------
+// Zeroes each element with probability p and scales the rest by 1/(1-p) (a no-op when !train).
+Variable dropout(const Variable& x, double p, bool train, Generator& gen);
+// Zeroes whole channels of [N, C, ...].
+Variable dropout2d(const Variable& x, double p, bool train, Generator& gen);
+
+// ---- convolution and pooling — ops/conv.cpp, ops/pool.cpp --------------------------------------
+Variable conv2d(const Variable& x, const Variable& w, const Variable& b, const Conv2dArgs& args = {});
+Variable conv_transpose2d(const Variable& x, const Variable& w, const Variable& b,
+                          const Conv2dArgs& args = {},
+                          std::array<int64_t, 2> output_padding = {0, 0});
+Variable max_pool2d(const Variable& x, std::array<int64_t, 2> kernel, std::array<int64_t, 2> stride,
+                    std::array<int64_t, 2> padding = {0, 0});
+Variable avg_pool2d(const Variable& x, std::array<int64_t, 2> kernel, std::array<int64_t, 2> stride,
+                    std::array<int64_t, 2> padding = {0, 0});
+Variable upsample_nearest2d(const Variable& x, int64_t scale);
+
+// ---- losses — ops/loss.cpp ---------------------------------------------------------------------
+// Elementwise max(x,0) - x t + log(1 + exp(-|x|)): stable at logits of +-1000. Returns the
+// per-element loss (reduce it with mean/sum). t is a target in [0, 1], broadcast to x.
+Variable binary_cross_entropy_with_logits(const Variable& logits, const Variable& target);
+
+}  // namespace nash
