@@ -1,0 +1,47 @@
+// IDX files (the MNIST / Fashion-MNIST format), raw or gzip-compressed, and the MNIST loader.
+// IDX: bytes 0 0 <type> <ndims>, then ndims big-endian uint32 sizes, then the row-major payload.
+// Only type 0x08 (unsigned byte) is read, which is all MNIST uses.
+//
+//   MnistSplit test = load_mnist("/usr/share/datasets/fashion-mnist", /*train=*/false);
+//   // test.images [10000, 1, 28, 28] float32 in [-1, 1], test.labels [10000] int64 in [0, 10)
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tensor/tensor.h"
+
+namespace nash {
+
+struct IdxArray {
+  std::vector<int64_t> dims;
+  std::vector<uint8_t> data;  // product(dims) bytes, row-major
+};
+
+inline constexpr uint64_t kIdxMaxBytes = uint64_t{1} << 30;  // 1 GiB payload cap
+
+// Detects gzip by its 1f 8b magic. Validates the magic, element type, 1..4 dims each > 0, the
+// payload size against max_bytes (before allocating), and that the payload holds exactly
+// product(dims) bytes: truncated data and trailing bytes are both errors naming the file and
+// the expected and found byte counts. A gzip stream must also be complete with a valid CRC.
+IdxArray read_idx(const std::string& path, uint64_t max_bytes = kIdxMaxBytes);
+
+// How pixel bytes p in [0, 255] become floats.
+enum class PixelRange {
+  Raw,            // p
+  ZeroToOne,      // p / 255
+  MinusOneToOne,  // p / 127.5 - 1  (what a tanh generator produces)
+};
+
+struct MnistSplit {
+  Tensor images;  // [N, 1, H, W] float32 (H = W = 28 for MNIST)
+  Tensor labels;  // [N] int64 in [0, 10)
+};
+
+// Reads <dir>/train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz] (t10k-... when
+// train is false), preferring the uncompressed file when both exist. Checks that images are
+// [N, H, W], labels are [N] with the same N, and every label is < 10.
+MnistSplit load_mnist(const std::string& dir, bool train,
+                      PixelRange range = PixelRange::MinusOneToOne);
+
+}  // namespace nash
