@@ -46,6 +46,11 @@ class Storage {
   size_t nbytes_ = 0;
 };
 
+// Storage keeps freed blocks of 64 KiB and more for reuse (up to 1 GiB, or NASH_CACHE_BYTES), so
+// fresh outputs of large ops skip the allocator and its page faults. empty_cache() frees them.
+void empty_cache();
+size_t cached_bytes();
+
 class Tensor {
  public:
   Tensor() = default;  // undefined tensor: defined() == false

@@ -1,0 +1,299 @@
+// Storage (64-byte aligned, with a small cache of large blocks so that fresh multi-megabyte
+// outputs do not pay for page faults on every op), Tensor's members, and the shape helpers.
+// Views live in views.cpp, printing in print.cpp.
+#include "tensor/tensor.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <new>
+#include <unordered_map>
+
+#include "tensor/kernels/dispatch.h"
+#include "tensor/kernels/loop.h"
+#include "tensor/ops.h"
+
+namespace nash {
+
+size_t dtype_size(DType dtype) {
+  switch (dtype) {
+    case DType::Float32: return 4;
+    case DType::Float64: return 8;
+    case DType::Int64: return 8;
+  }
+  return 0;
+}
+
+const char* dtype_name(DType dtype) {
+  switch (dtype) {
+    case DType::Float32: return "float32";
+    case DType::Float64: return "float64";
+    case DType::Int64: return "int64";
+  }
+  return "unknown";
+}
+
+std::string shape_str(const Shape& shape) { return detail::concat(shape); }
+
+// ---- storage: aligned blocks, large ones cached for reuse ------------------------------------
+namespace {
+constexpr size_t kAlign = 64;
+constexpr size_t kCacheMin = size_t{1} << 16;  // blocks of 64 KiB and more are cached on free
+
+struct BlockCache {
+  std::mutex mutex;
+  std::unordered_map<size_t, std::vector<void*>> free_blocks;  // by rounded size
+  size_t cached = 0;
+  size_t limit = size_t{1} << 30;  // NASH_CACHE_BYTES overrides
+  BlockCache() {
+    if (const char* env = std::getenv("NASH_CACHE_BYTES")) limit = std::strtoull(env, nullptr, 10);
+  }
+};
+BlockCache& cache() {
+  static BlockCache* c = new BlockCache;  // never destroyed: storages may outlive statics
+  return *c;
+}
+
+// Sizes round up to 64 bytes; large ones to 1/8 of their power of two, so a few classes serve
+// all sizes with at most 12.5% slack.
+size_t round_size(size_t n) {
+  n = std::max<size_t>(n, kAlign);
+  n = (n + kAlign - 1) / kAlign * kAlign;
+  if (n < kCacheMin) return n;
+  size_t p = size_t{1} << (63 - __builtin_clzll(n));
+  size_t step = p / 8;
+  return (n + step - 1) / step * step;
+}
+
+void* allocate(size_t n) {
+  if (n >= kCacheMin) {
+    BlockCache& c = cache();
+    std::lock_guard<std::mutex> lock(c.mutex);
+    auto it = c.free_blocks.find(n);
+    if (it != c.free_blocks.end() && !it->second.empty()) {
+      void* p = it->second.back();
+      it->second.pop_back();
+      c.cached -= n;
+      return p;
+    }
+  }
+  void* p = std::aligned_alloc(kAlign, n);
+  if (!p) {
+    empty_cache();
+    p = std::aligned_alloc(kAlign, n);
+  }
+  NASH_CHECK(p != nullptr, "empty: cannot allocate ", n, " bytes");
+  return p;
+}
+
+void release(void* p, size_t n) {
+  if (n >= kCacheMin) {
+    BlockCache& c = cache();
+    std::lock_guard<std::mutex> lock(c.mutex);
+    if (c.cached + n <= c.limit) {
+      c.free_blocks[n].push_back(p);
+      c.cached += n;
+      return;
+    }
+  }
+  std::free(p);
+}
+}  // namespace
+
+void empty_cache() {
+  BlockCache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  for (auto& [size, blocks] : c.free_blocks)
+    for (void* p : blocks) std::free(p);
+  c.free_blocks.clear();
+  c.cached = 0;
+}
+
+size_t cached_bytes() {
+  BlockCache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  return c.cached;
+}
+
+Storage::Storage(size_t nbytes) {
+  NASH_CHECK(nbytes <= (size_t{1} << 62), "empty: cannot allocate ", nbytes, " bytes");
+  nbytes_ = round_size(nbytes);
+  data_ = allocate(nbytes_);
+}
+
+Storage::~Storage() { release(data_, nbytes_); }
+
+// ---- shape helpers -----------------------------------------------------------------------------
+int64_t numel_of(const Shape& shape, const char* op) {
+  int64_t n = 1;
+  for (int64_t s : shape) {
+    NASH_CHECK(s >= 0, op, ": negative size in shape ", shape);
+    NASH_CHECK(!__builtin_mul_overflow(n, s, &n), op, ": element count of ", shape,
+               " overflows int64");
+  }
+  return n;
+}
+
+Shape contiguous_strides(const Shape& shape) {
+  Shape s(shape.size());
+  int64_t acc = 1;
+  for (size_t d = shape.size(); d-- > 0;) {
+    s[d] = acc;
+    acc *= std::max<int64_t>(shape[d], 1);
+  }
+  return s;
+}
+
+int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op) {
+  const int64_t n = std::max<int64_t>(ndim, 1);
+  NASH_CHECK(dim >= -n && dim < n, op, ": dim ", dim, " out of range for a tensor of ", ndim,
+             " dims");
+  return dim < 0 ? dim + n : dim;
+}
+
+Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
+  const size_t n = std::max(a.size(), b.size());
+  Shape out(n);
+  for (size_t i = 0; i < n; ++i) {
+    const int64_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
+    const int64_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
+    NASH_CHECK(da == db || da == 1 || db == 1, op, ": cannot broadcast ", a, " with ", b);
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+// ---- Tensor ------------------------------------------------------------------------------------
+Tensor::Tensor(std::shared_ptr<Storage> storage, Shape shape, Shape strides, int64_t offset,
+               DType dtype)
+    : storage_(std::move(storage)),
+      shape_(std::move(shape)),
+      strides_(std::move(strides)),
+      offset_(offset),
+      dtype_(dtype) {
+  NASH_CHECK(storage_ != nullptr, "Tensor: storage is null");
+  NASH_CHECK(shape_.size() == strides_.size(), "Tensor: shape ", shape_, " and strides ", strides_,
+             " differ in length");
+  const int64_t n = numel_of(shape_, "Tensor");
+  NASH_CHECK(offset_ >= 0, "Tensor: negative offset ", offset_);
+  for (int64_t s : strides_) NASH_CHECK(s >= 0, "Tensor: negative stride in ", strides_);
+  if (n > 0) {
+    int64_t last = offset_, term = 0;
+    for (size_t d = 0; d < shape_.size(); ++d) {
+      NASH_CHECK(!__builtin_mul_overflow(shape_[d] - 1, strides_[d], &term) &&
+                     !__builtin_add_overflow(last, term, &last),
+                 "Tensor: strides ", strides_, " overflow for shape ", shape_);
+    }
+    const uint64_t need = (static_cast<uint64_t>(last) + 1) * dtype_size(dtype_);
+    NASH_CHECK(static_cast<uint64_t>(last) < (uint64_t{1} << 60) && need <= storage_->nbytes(),
+               "Tensor: view ", shape_, " with strides ", strides_, " and offset ", offset_,
+               " exceeds its storage of ", storage_->nbytes(), " bytes");
+  }
+}
+
+int64_t Tensor::size(int64_t d) const {
+  NASH_CHECK(defined(), "size: tensor is undefined");
+  return shape_[kernels::wrap_dim_of(*this, d, "size")];
+}
+
+int64_t Tensor::stride(int64_t d) const {
+  NASH_CHECK(defined(), "stride: tensor is undefined");
+  return strides_[kernels::wrap_dim_of(*this, d, "stride")];
+}
+
+int64_t Tensor::numel() const {
+  int64_t n = 1;
+  for (int64_t s : shape_) n *= s;
+  return n;
+}
+
+bool Tensor::is_contiguous() const {
+  int64_t expected = 1;
+  for (size_t d = shape_.size(); d-- > 0;) {
+    if (shape_[d] == 0) return true;
+    if (shape_[d] == 1) continue;
+    if (strides_[d] != expected) return false;
+    expected *= shape_[d];
+  }
+  return true;
+}
+
+void* Tensor::raw_data() const {
+  NASH_CHECK(defined(), "raw_data: tensor is undefined");
+  return static_cast<char*>(storage_->data()) + offset_ * static_cast<int64_t>(dtype_size(dtype_));
+}
+
+template <class T>
+std::vector<T> Tensor::values() const {
+  NASH_CHECK(defined(), "values: tensor is undefined");
+  std::vector<T> out(static_cast<size_t>(numel()));
+  if (out.empty()) return out;
+  kernels::dispatch_all(dtype_, [&](auto tag) {
+    using S = decltype(tag);
+    const S* p = static_cast<const S*>(storage_->data()) + offset_;
+    auto loop = kernels::make_loop<1>(shape_, {strides_});
+    size_t k = 0;
+    kernels::for_each_row(loop, [&](const auto& off, int64_t n, const auto& st) {
+      const S* q = p + off[0];
+      for (int64_t i = 0; i < n; ++i) out[k++] = static_cast<T>(q[i * st[0]]);
+    });
+  });
+  return out;
+}
+template std::vector<float> Tensor::values<float>() const;
+template std::vector<double> Tensor::values<double>() const;
+template std::vector<int64_t> Tensor::values<int64_t>() const;
+template std::vector<int32_t> Tensor::values<int32_t>() const;
+
+std::vector<double> Tensor::to_vector() const { return values<double>(); }
+
+double Tensor::at(const Shape& index) const {
+  NASH_CHECK(defined(), "at: tensor is undefined");
+  NASH_CHECK(static_cast<int64_t>(index.size()) == dim(), "at: index ", index, " has ",
+             index.size(), " entries for a tensor of ", dim(), " dims ", shape_);
+  int64_t off = offset_;
+  for (size_t d = 0; d < index.size(); ++d) {
+    int64_t i = index[d] < 0 ? index[d] + shape_[d] : index[d];
+    NASH_CHECK(i >= 0 && i < shape_[d], "at: index ", index, " out of range for shape ", shape_);
+    off += i * strides_[d];
+  }
+  return kernels::dispatch_all(dtype_, [&](auto tag) {
+    using S = decltype(tag);
+    return static_cast<double>(static_cast<const S*>(storage_->data())[off]);
+  });
+}
+
+double Tensor::item() const {
+  NASH_CHECK(defined(), "item: tensor is undefined");
+  NASH_CHECK(numel() == 1, "item: expected a tensor with one element, got ", shape_);
+  return at(Shape(shape_.size(), 0));
+}
+
+Tensor Tensor::reshape(const Shape& shape) const { return nash::reshape(*this, shape); }
+Tensor Tensor::view(const Shape& shape) const { return nash::view(*this, shape); }
+Tensor Tensor::permute(const Shape& dims) const { return nash::permute(*this, dims); }
+Tensor Tensor::transpose(int64_t d0, int64_t d1) const { return nash::transpose(*this, d0, d1); }
+Tensor Tensor::t() const {
+  NASH_CHECK(defined(), "t: tensor is undefined");
+  NASH_CHECK(dim() <= 2, "t: expects a tensor with <= 2 dims, got ", shape_);
+  return dim() < 2 ? *this : nash::transpose(*this, 0, 1);
+}
+Tensor Tensor::narrow(int64_t dim, int64_t start, int64_t length) const {
+  return nash::narrow(*this, dim, start, length);
+}
+Tensor Tensor::slice(int64_t dim, int64_t start, int64_t end, int64_t step) const {
+  return nash::slice(*this, dim, start, end, step);
+}
+Tensor Tensor::select(int64_t dim, int64_t index) const { return nash::select(*this, dim, index); }
+Tensor Tensor::expand(const Shape& shape) const { return nash::expand(*this, shape); }
+Tensor Tensor::squeeze(int64_t dim) const { return nash::squeeze(*this, dim); }
+Tensor Tensor::unsqueeze(int64_t dim) const { return nash::unsqueeze(*this, dim); }
+Tensor Tensor::flatten(int64_t start_dim, int64_t end_dim) const {
+  return nash::flatten(*this, start_dim, end_dim);
+}
+Tensor Tensor::contiguous() const { return nash::contiguous(*this); }
+Tensor Tensor::clone() const { return nash::clone(*this); }
+Tensor Tensor::to(DType dtype) const { return nash::to_dtype(*this, dtype); }
+
+}  // namespace nash
