@@ -1,13 +1,100 @@
-// GEMM entry points. (Initial version: the reference loop; the packed xsimd kernel replaces it.)
+// GEMM entry points: argument checks, the trivial cases, and the split of C between threads.
+// The blocked loops are in gemm_driver.h, the packing in gemm_pack.h, the kernel in gemm_kernel.h.
 #include "tensor/gemm.h"
 
+#include <omp.h>
+
+#include <algorithm>
+#include <exception>
+
+#include "tensor/error.h"
+#include "tensor/gemm_driver.h"
+#include "tensor/parallel.h"
+
 namespace nash::gemm {
-void sgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
-           int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
-  gemm_reference<float>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+namespace {
+using detail::GemmArgs;
+
+template <class T>
+void check_args(const char* op, const GemmArgs<T>& p) {
+  NASH_CHECK(p.M >= 0 && p.N >= 0 && p.K >= 0, op, ": negative size M=", p.M, " N=", p.N,
+             " K=", p.K);
+  // Row-major storage: a stored row must fit in its leading dimension.
+  const int64_t a_cols = p.trans_a ? p.M : p.K, b_cols = p.trans_b ? p.K : p.N;
+  NASH_CHECK(p.lda >= std::max<int64_t>(1, a_cols), op, ": lda=", p.lda, " < ", a_cols,
+             " columns of A (", p.trans_a ? "K x M" : "M x K", " = ", p.trans_a ? p.K : p.M,
+             " x ", a_cols, ")");
+  NASH_CHECK(p.ldb >= std::max<int64_t>(1, b_cols), op, ": ldb=", p.ldb, " < ", b_cols,
+             " columns of B (", p.trans_b ? "N x K" : "K x N", " = ", p.trans_b ? p.N : p.K,
+             " x ", b_cols, ")");
+  NASH_CHECK(p.ldc >= std::max<int64_t>(1, p.N), op, ": ldc=", p.ldc, " < N=", p.N);
 }
-void dgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const double* A,
-           int64_t lda, const double* B, int64_t ldb, double beta, double* C, int64_t ldc) {
-  gemm_reference<double>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+
+// C = beta * C (beta == 0: C is overwritten, not read): the K == 0 / alpha == 0 case.
+template <class T>
+void scale_c(const GemmArgs<T>& p) {
+  for (int64_t i = 0; i < p.M; ++i) {
+    T* c = p.C + i * p.ldc;
+    if (p.beta == T(0))
+      std::fill(c, c + p.N, T(0));
+    else
+      for (int64_t j = 0; j < p.N; ++j) c[j] *= p.beta;
+  }
 }
+
+// Below this many multiply-adds a second thread costs more (fork/join, a second pass over
+// the packed operand) than it saves.
+constexpr double kMinFlopsPerThread = 96.0 * 96.0 * 96.0;
+
+// Threads split C into disjoint rectangles along whichever of M (tiles of MR rows) and N
+// (panels of NR columns) has more units; K is never split, so every C element is reduced by
+// one thread in one fixed order and the bits do not depend on the thread count.
+template <class T>
+void gemm(const char* op, const GemmArgs<T>& p) {
+  check_args(op, p);
+  if (p.M == 0 || p.N == 0) return;
+  if (p.K == 0 || p.alpha == T(0)) return scale_c(p);
+
+  const int64_t m_units = (p.M + detail::kMR - 1) / detail::kMR;
+  const int64_t n_units = (p.N + detail::kNR<T> - 1) / detail::kNR<T>;
+  const bool split_n = n_units >= m_units;
+  const int64_t units = split_n ? n_units : m_units;
+  const double work = static_cast<double>(p.M) * p.N * p.K;
+  int64_t threads = std::min<int64_t>(get_num_threads(), units);
+  threads = std::min<int64_t>(threads, std::max<int64_t>(1, work / kMinFlopsPerThread));
+  if (threads <= 1) return detail::gemm_rectangle(p, 0, p.M, 0, p.N);
+
+  std::exception_ptr error;
+#pragma omp parallel num_threads(static_cast<int>(threads))
+  {
+    const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
+    const int64_t u0 = units * t / nt, u1 = units * (t + 1) / nt;
+    try {
+      if (split_n)
+        detail::gemm_rectangle(p, 0, p.M, std::min(p.N, u0 * detail::kNR<T>),
+                               std::min(p.N, u1 * detail::kNR<T>));
+      else
+        detail::gemm_rectangle(p, std::min(p.M, u0 * detail::kMR),
+                               std::min(p.M, u1 * detail::kMR), 0, p.N);
+    } catch (...) {
+#pragma omp critical(nash_gemm_error)
+      error = std::current_exception();
+    }
+  }
+  if (error) std::rethrow_exception(error);
+}
+}  // namespace
+
+void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+           const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
+           int64_t ldc) {
+  gemm<float>("sgemm", {trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc});
+}
+
+void dgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha,
+           const double* A, int64_t lda, const double* B, int64_t ldb, double beta, double* C,
+           int64_t ldc) {
+  gemm<double>("dgemm", {trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc});
+}
+
 }  // namespace nash::gemm

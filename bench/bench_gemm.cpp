@@ -1,0 +1,120 @@
+// sgemm throughput (counter GFLOPS = 2*M*N*K / time) of nash::gemm and, when built with
+// NASH_HAVE_OPENBLAS, of OpenBLAS's cblas_sgemm on the same cases in the same binary.
+// Cases: square 64..2048 and the GAN shapes (M, N, K), layouts NN / NT / TN, 1 and 2 threads.
+// Names: sgemm/<lib>/<layout>/<M>x<N>x<K>/threads:<t>  (scripts/gemm_vs_openblas.sh parses them).
+// All nash cases are registered before all OpenBLAS cases: each library's idle worker threads
+// spin for a while after a call, so interleaving the two would make them steal each other's cores.
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "tensor/gemm.h"
+#include "tensor/parallel.h"
+
+#ifdef NASH_HAVE_OPENBLAS
+#include <cblas.h>
+#endif
+
+namespace {
+
+struct Case {
+  int64_t M, N, K;
+};
+
+const Case kCases[] = {
+    {64, 64, 64},     {128, 128, 128},   {256, 256, 256},  {512, 512, 512},
+    {1024, 1024, 1024}, {2048, 2048, 2048},  // square
+    {64, 256, 100},   {64, 1024, 512},   {64, 784, 1024},  {64, 512, 784},  // GAN, batch 64
+    {784, 1024, 64},                                                        // weight gradient
+};
+
+enum class Lib { kNash, kOpenBlas };
+
+struct Operands {
+  std::vector<float> a, b, c;
+};
+
+// Operands with values in [-1, 1); op(A) is M x K, op(B) is K x N, C is M x N, all dense.
+Operands make_operands(const Case& s) {
+  std::mt19937 gen(42);
+  std::uniform_real_distribution<float> dist(-1.f, 1.f);
+  Operands o{std::vector<float>(s.M * s.K), std::vector<float>(s.K * s.N),
+             std::vector<float>(s.M * s.N, 0.f)};
+  for (float& x : o.a) x = dist(gen);
+  for (float& x : o.b) x = dist(gen);
+  return o;
+}
+
+void run_gemm(Lib lib, bool ta, bool tb, const Case& s, Operands& o) {
+  const int64_t lda = ta ? s.M : s.K, ldb = tb ? s.K : s.N;
+  if (lib == Lib::kNash) {
+    nash::gemm::sgemm(ta, tb, s.M, s.N, s.K, 1.f, o.a.data(), lda, o.b.data(), ldb, 0.f,
+                      o.c.data(), s.N);
+    return;
+  }
+#ifdef NASH_HAVE_OPENBLAS
+  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+              static_cast<int>(s.M), static_cast<int>(s.N), static_cast<int>(s.K), 1.f,
+              o.a.data(), static_cast<int>(lda), o.b.data(), static_cast<int>(ldb), 0.f,
+              o.c.data(), static_cast<int>(s.N));
+#endif
+}
+
+void bm_sgemm(benchmark::State& state, Lib lib, bool ta, bool tb, Case s, int threads) {
+  if (lib == Lib::kNash) nash::set_num_threads(threads);
+#ifdef NASH_HAVE_OPENBLAS
+  else openblas_set_num_threads(threads);
+#endif
+  Operands o = make_operands(s);
+  run_gemm(lib, ta, tb, s, o);  // warm-up: page faults, packing buffers, thread pool
+  for (auto _ : state) {
+    run_gemm(lib, ta, tb, s, o);
+    benchmark::DoNotOptimize(o.c.data());
+    benchmark::ClobberMemory();
+  }
+  state.counters["GFLOPS"] = benchmark::Counter(
+      2.0 * static_cast<double>(s.M * s.N * s.K) * 1e-9 * static_cast<double>(state.iterations()),
+      benchmark::Counter::kIsRate);
+}
+
+void register_all(Lib lib) {
+  const char* lib_name = lib == Lib::kNash ? "nash" : "openblas";
+  struct Layout {
+    const char* name;
+    bool ta, tb;
+  };
+  const Layout layouts[] = {{"NN", false, false}, {"NT", false, true}, {"TN", true, false}};
+  for (const Case& s : kCases)
+    for (const Layout& l : layouts)
+      for (int threads : {1, 2}) {
+        const std::string name = std::string("sgemm/") + lib_name + "/" + l.name + "/" +
+                                 std::to_string(s.M) + "x" + std::to_string(s.N) + "x" +
+                                 std::to_string(s.K) + "/threads:" + std::to_string(threads);
+        auto* b = benchmark::RegisterBenchmark(name.c_str(), bm_sgemm, lib, l.ta, l.tb, s,
+                                               threads);
+        b->UseRealTime()->Unit(benchmark::kMicrosecond);
+        if (s.M * s.N * s.K >= int64_t{2048} * 2048 * 2048)
+          b->Iterations(3);  // ~70 ms a call: a few are enough
+        else
+          b->MinTime(0.1);
+      }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  register_all(Lib::kNash);
+#ifdef NASH_HAVE_OPENBLAS
+  register_all(Lib::kOpenBlas);
+  benchmark::AddCustomContext("openblas_core", openblas_get_corename());
+  benchmark::AddCustomContext("openblas_config", openblas_get_config());
+#endif
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
