@@ -1,0 +1,204 @@
+// GAN networks built from nn layers; each is a Sequential trunk plus, when conditional, a label
+// embedding concatenated to the input.
+#include "gan/models.h"
+
+#include "tensor/ops.h"
+
+namespace nash::gan {
+
+using nn::Sequential;
+
+namespace {
+
+// A generator or discriminator whose body is one Sequential, optionally conditioned on labels
+// by concatenating a learned embedding of them to the (flattened) input.
+class SequentialGenerator : public GeneratorNet {
+ public:
+  std::shared_ptr<Sequential> body;
+  std::shared_ptr<nn::Embedding> label_embedding;  // null when unconditional
+
+  SequentialGenerator(std::shared_ptr<Sequential> b, int64_t z, int64_t k, Shape shape,
+                      Generator& gen)
+      : GeneratorNet("Generator") {
+    noise_dim = z;
+    num_classes = k;
+    sample_shape = std::move(shape);
+    if (k > 0) label_embedding = register_module("label_emb", std::make_shared<nn::Embedding>(k, k, gen));
+    body = register_module("model", std::move(b));
+  }
+
+  Variable generate(const Variable& z, const Tensor& labels) override {
+    NASH_CHECK(z.dim() == 2 && z.size(1) == noise_dim, "Generator: expected noise [N, ",
+               noise_dim, "], got ", z.shape());
+    Variable input = z;
+    if (label_embedding) {
+      NASH_CHECK(labels.defined() && labels.shape() == Shape{z.size(0)},
+                 "Generator: a conditional generator needs labels [", z.size(0), "], got ",
+                 labels.defined() ? labels.shape() : Shape{});
+      input = cat({label_embedding->forward(labels), z}, 1);  // [N, K + Z]
+    }
+    Shape out_shape{z.size(0)};
+    out_shape.insert(out_shape.end(), sample_shape.begin(), sample_shape.end());
+    return reshape(body->forward(input), out_shape);
+  }
+  Variable forward(const Variable& z) override { return generate(z, Tensor()); }
+};
+
+class SequentialDiscriminator : public DiscriminatorNet {
+ public:
+  std::shared_ptr<Sequential> body;
+  std::shared_ptr<nn::Embedding> label_embedding;
+  bool flatten_input;
+
+  SequentialDiscriminator(std::shared_ptr<Sequential> b, int64_t k, bool flatten, Generator& gen)
+      : DiscriminatorNet("Discriminator"), flatten_input(flatten) {
+    num_classes = k;
+    if (k > 0) label_embedding = register_module("label_emb", std::make_shared<nn::Embedding>(k, k, gen));
+    body = register_module("model", std::move(b));
+  }
+
+  Variable score(const Variable& x, const Tensor& labels) override {
+    Variable input = flatten_input ? flatten(x, 1) : x;
+    if (label_embedding) {
+      NASH_CHECK(labels.defined() && labels.shape() == Shape{x.size(0)},
+                 "Discriminator: a conditional discriminator needs labels [", x.size(0),
+                 "], got ", labels.defined() ? labels.shape() : Shape{});
+      input = cat({input, label_embedding->forward(labels)}, 1);  // [N, D + K]
+    }
+    return body->forward(input);
+  }
+  Variable forward(const Variable& x) override { return score(x, Tensor()); }
+};
+
+std::shared_ptr<nn::Linear> linear(int64_t in, int64_t out, Generator& gen) {
+  return std::make_shared<nn::Linear>(in, out, true, gen);
+}
+
+}  // namespace
+
+std::shared_ptr<GeneratorNet> make_toy_generator(int64_t noise_dim, int64_t out_dim,
+                                                 int64_t hidden, Generator& gen) {
+  auto b = std::make_shared<Sequential>();
+  b->push_back(linear(noise_dim, hidden, gen));
+  b->emplace_back<nn::ReLU>();
+  b->push_back(linear(hidden, hidden, gen));
+  b->emplace_back<nn::ReLU>();
+  b->push_back(linear(hidden, out_dim, gen));
+  return std::make_shared<SequentialGenerator>(b, noise_dim, 0, Shape{out_dim}, gen);
+}
+
+std::shared_ptr<DiscriminatorNet> make_toy_discriminator(int64_t in_dim, int64_t hidden,
+                                                         int64_t pack, Generator& gen) {
+  NASH_CHECK(pack >= 1, "make_toy_discriminator: pack must be >= 1, got ", pack);
+  auto b = std::make_shared<Sequential>();
+  b->push_back(linear(in_dim * pack, hidden, gen));
+  b->emplace_back<nn::LeakyReLU>(0.2);
+  b->push_back(linear(hidden, hidden, gen));
+  b->emplace_back<nn::LeakyReLU>(0.2);
+  b->push_back(linear(hidden, 1, gen));
+  return std::make_shared<SequentialDiscriminator>(b, 0, true, gen);
+}
+
+std::shared_ptr<GeneratorNet> make_mlp_generator(int64_t noise_dim, int64_t num_classes,
+                                                 Generator& gen) {
+  auto b = std::make_shared<Sequential>();
+  int64_t in = noise_dim + num_classes;
+  // gan.py's block(in, out, normalize): Linear, BatchNorm1d(out, 0.8) (0.8 lands in eps), LReLU
+  const int64_t widths[] = {128, 256, 512, 1024};
+  for (int64_t w : widths) {
+    b->push_back(linear(in, w, gen));
+    if (w != 128) b->emplace_back<nn::BatchNorm1d>(nn::BatchNormOptions{.num_features = w, .eps = 0.8});
+    b->emplace_back<nn::LeakyReLU>(0.2);
+    in = w;
+  }
+  b->push_back(linear(in, 28 * 28, gen));
+  b->emplace_back<nn::Tanh>();
+  return std::make_shared<SequentialGenerator>(b, noise_dim, num_classes, Shape{1, 28, 28}, gen);
+}
+
+std::shared_ptr<DiscriminatorNet> make_mlp_discriminator(int64_t num_classes, Generator& gen) {
+  auto b = std::make_shared<Sequential>();
+  if (num_classes == 0) {  // gan.py
+    b->push_back(linear(28 * 28, 512, gen));
+    b->emplace_back<nn::LeakyReLU>(0.2);
+    b->push_back(linear(512, 256, gen));
+    b->emplace_back<nn::LeakyReLU>(0.2);
+    b->push_back(linear(256, 1, gen));
+  } else {  // cgan.py
+    b->push_back(linear(28 * 28 + num_classes, 512, gen));
+    b->emplace_back<nn::LeakyReLU>(0.2);
+    for (int i = 0; i < 2; ++i) {
+      b->push_back(linear(512, 512, gen));
+      b->emplace_back<nn::Dropout>(0.4, gen);
+      b->emplace_back<nn::LeakyReLU>(0.2);
+    }
+    b->push_back(linear(512, 1, gen));
+  }
+  return std::make_shared<SequentialDiscriminator>(b, num_classes, true, gen);
+}
+
+namespace {
+// dcgan.py's weights_init_normal: conv weights N(0, 0.02); BatchNorm weight N(1, 0.02), bias 0.
+void dcgan_init(nn::Module& m, Generator& gen) {
+  for (auto& [name, child] : m.named_children()) {
+    if (auto conv = std::dynamic_pointer_cast<nn::Conv2d>(child)) {
+      nn::init::normal_(conv->weight, 0.0, 0.02, gen);
+    } else if (auto bn = std::dynamic_pointer_cast<nn::BatchNorm>(child)) {
+      nn::init::normal_(bn->weight, 1.0, 0.02, gen);
+      nn::init::zeros_(bn->bias);
+    }
+    dcgan_init(*child, gen);
+  }
+}
+}  // namespace
+
+std::shared_ptr<GeneratorNet> make_dcgan_generator(int64_t noise_dim, int64_t image_size,
+                                                   Generator& gen) {
+  NASH_CHECK(image_size % 4 == 0 && image_size >= 8,
+             "make_dcgan_generator: image_size must be a multiple of 4, got ", image_size);
+  const int64_t s = image_size / 4;
+  auto conv3 = [&gen](int64_t in, int64_t out) {
+    return std::make_shared<nn::Conv2d>(
+        nn::Conv2dOptions{.in_channels = in, .out_channels = out, .kernel_size = 3, .padding = 1}, gen);
+  };
+  auto b = std::make_shared<Sequential>();
+  b->push_back(linear(noise_dim, 128 * s * s, gen));
+  b->emplace_back<nn::Unflatten>(1, Shape{128, s, s});
+  b->emplace_back<nn::BatchNorm2d>(128);
+  b->emplace_back<nn::Upsample>(nn::UpsampleOptions{.scale_factor = 2});
+  b->push_back(conv3(128, 128));
+  b->emplace_back<nn::BatchNorm2d>(nn::BatchNormOptions{.num_features = 128, .eps = 0.8});
+  b->emplace_back<nn::LeakyReLU>(0.2);
+  b->emplace_back<nn::Upsample>(nn::UpsampleOptions{.scale_factor = 2});
+  b->push_back(conv3(128, 64));
+  b->emplace_back<nn::BatchNorm2d>(nn::BatchNormOptions{.num_features = 64, .eps = 0.8});
+  b->emplace_back<nn::LeakyReLU>(0.2);
+  b->push_back(conv3(64, 1));
+  b->emplace_back<nn::Tanh>();
+  auto g = std::make_shared<SequentialGenerator>(b, noise_dim, 0, Shape{1, image_size, image_size}, gen);
+  dcgan_init(*g, gen);
+  return g;
+}
+
+std::shared_ptr<DiscriminatorNet> make_dcgan_discriminator(int64_t image_size, bool batch_norm,
+                                                           Generator& gen) {
+  auto b = std::make_shared<Sequential>();
+  int64_t in = 1, size = image_size;
+  const int64_t widths[] = {16, 32, 64, 128};
+  for (int64_t w : widths) {
+    b->emplace_back<nn::Conv2d>(
+        nn::Conv2dOptions{.in_channels = in, .out_channels = w, .kernel_size = 3, .stride = 2, .padding = 1}, gen);
+    b->emplace_back<nn::LeakyReLU>(0.2);
+    b->emplace_back<nn::Dropout2d>(0.25, gen);
+    if (batch_norm && w != 16) b->emplace_back<nn::BatchNorm2d>(nn::BatchNormOptions{.num_features = w, .eps = 0.8});
+    in = w;
+    size = (size + 2 - 3) / 2 + 1;
+  }
+  b->emplace_back<nn::Flatten>(1);
+  b->push_back(linear(128 * size * size, 1, gen));
+  auto d = std::make_shared<SequentialDiscriminator>(b, 0, false, gen);
+  dcgan_init(*d, gen);
+  return d;
+}
+
+}  // namespace nash::gan
