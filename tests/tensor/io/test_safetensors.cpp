@@ -1,0 +1,270 @@
+// safetensors: a known-answer file built byte by byte from the spec, round trips of every
+// dtype and of strided views, one test per validation rule, and random corruption.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "tensor/io/file.h"
+#include "tensor/io/json.h"
+#include "tensor/io/safetensors.h"
+#include "tensor/ops.h"
+
+using namespace nash;
+namespace fs = std::filesystem;
+
+namespace {
+struct TempDir {
+  std::string path;
+  TempDir() {
+    std::string templ = (fs::temp_directory_path() / "nash_io_st_XXXXXX").string();
+    REQUIRE(::mkdtemp(templ.data()) != nullptr);
+    path = templ;
+  }
+  ~TempDir() { fs::remove_all(path); }
+  std::string operator/(const std::string& name) const { return path + "/" + name; }
+};
+template <class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  FAIL("expected nash::Error");
+  return "";
+}
+// Removes first: ext4 flushes a truncated-and-rewritten file on close, which is slow.
+void put(const std::string& path, const std::string& bytes) {
+  fs::remove(path);
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+std::string u64le(uint64_t v) {
+  std::string s(8, '\0');
+  for (int i = 0; i < 8; ++i) s[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+  return s;
+}
+// A file: length prefix, header text as given (no padding added), then the data bytes.
+std::string st_file(const std::string& header, const std::string& data) {
+  return u64le(header.size()) + header + data;
+}
+std::string load_error(const TempDir& dir, const std::string& bytes) {
+  const std::string p = dir / "bad.safetensors";
+  put(p, bytes);
+  std::string msg = error_of([&] { load_safetensors(p); });
+  CHECK_THAT(msg, Catch::Contains("load_safetensors: " + p + ": "));
+  return msg;
+}
+const std::string kF32x2("\x00\x00\x80\x3f\x00\x00\x00\xc0", 8);  // 1.0f, -2.0f
+}  // namespace
+
+TEST_CASE("safetensors known-answer file: one F32 [2] tensor", "[io][safetensors]") {
+  TempDir dir;
+  // Built by hand from the spec: u64 LE header length, JSON padded with spaces to 8 bytes,
+  // then the little-endian floats. This is also exactly what the reference writer emits.
+  const std::string header = R"({"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})";
+  REQUIRE(header.size() == 54);
+  const std::string expected =
+      std::string("\x38\x00\x00\x00\x00\x00\x00\x00", 8) + header + "  " + kF32x2;
+  REQUIRE(expected.size() == 72);
+  const std::string p = dir / "x.safetensors";
+  put(p, expected);
+
+  SafetensorsFile f = load_safetensors(p);
+  REQUIRE(f.tensors.size() == 1);
+  REQUIRE(f.tensors[0].first == "x");
+  const Tensor& x = f.get("x");
+  REQUIRE(x.dtype() == DType::Float32);
+  REQUIRE(x.shape() == Shape{2});
+  REQUIRE(x.values<float>() == std::vector<float>{1.0f, -2.0f});
+  REQUIRE(f.metadata.empty());
+
+  const std::string q = dir / "y.safetensors";
+  save_safetensors(q, {{"x", from_vector(std::vector<float>{1.0f, -2.0f}, {2})}});
+  REQUIRE(read_file(q) == expected);  // byte for byte
+  REQUIRE(load_safetensors(q).get("x").values<float>() == std::vector<float>{1.0f, -2.0f});
+
+  // With metadata: "__metadata__" comes first, values are strings; data start stays aligned.
+  save_safetensors(q, {{"x", from_vector(std::vector<float>{1.0f, -2.0f}, {2})}}, {{"k", "v"}});
+  const std::string bytes = read_file(q);
+  const std::string meta_header =
+      R"({"__metadata__":{"k":"v"},"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})";
+  REQUIRE(bytes == u64le(80) + meta_header + " " + kF32x2);
+  Json h = parse_json(bytes.substr(8, 80));
+  REQUIRE(h.at("__metadata__").at("k").as_string() == "v");
+  REQUIRE(h.at("x").at("shape") == Json::array({2}));
+  REQUIRE(load_safetensors(q).metadata == std::map<std::string, std::string>{{"k", "v"}});
+}
+
+TEST_CASE("safetensors round-trips every dtype, views, scalars and empty tensors", "[io][safetensors]") {
+  TempDir dir;
+  const std::string p = dir / "m.safetensors";
+  Tensor w = from_vector(std::vector<float>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, {3, 4});
+  Tensor wt = w.t();                    // [4, 3], non-contiguous
+  Tensor odd = w.slice(1, 0, 4, 2);     // [3, 2], stride 2
+  Tensor d = from_vector(std::vector<double>{0.1, -1e300, 3.5}, {3});
+  Tensor i = from_vector(std::vector<int64_t>{INT64_MIN, -1, 0, INT64_MAX}, {2, 2});
+  Tensor s = scalar_tensor(2.5, DType::Float64);
+  Tensor e = empty({0, 5});
+  Tensor b = from_vector(std::vector<float>{0.5f}, {1});  // odd-sized F32 before an 8-byte type
+  std::vector<std::pair<std::string, Tensor>> in = {
+      {"b", b}, {"w.t", wt}, {"odd", odd}, {"d", d}, {"i", i}, {"s", s}, {"e", e}};
+  save_safetensors(p, in, {{"step", "100"}, {"note", "é \" \\ \n"}});
+
+  SafetensorsFile f = load_safetensors(p);
+  REQUIRE(f.tensors.size() == in.size());
+  for (size_t k = 0; k < in.size(); ++k) {
+    INFO(in[k].first);
+    REQUIRE(f.tensors[k].first == in[k].first);  // header order = the caller's order
+    const Tensor& got = f.tensors[k].second;
+    REQUIRE(got.dtype() == in[k].second.dtype());
+    REQUIRE(got.shape() == in[k].second.shape());
+    REQUIRE(got.is_contiguous());
+    REQUIRE(got.to_vector() == in[k].second.to_vector());
+  }
+  REQUIRE(f.get("w.t").values<float>() == std::vector<float>{1, 5, 9, 2, 6, 10, 3, 7, 11, 4, 8, 12});
+  REQUIRE(f.get("odd").values<float>() == std::vector<float>{1, 3, 5, 7, 9, 11});
+  REQUIRE(f.get("i").values<int64_t>()[0] == INT64_MIN);
+  REQUIRE(f.get("s").dim() == 0);
+  REQUIRE(f.metadata.at("note") == "é \" \\ \n");
+  REQUIRE(f.metadata.at("step") == "100");
+
+  // Every tensor starts at a multiple of its element size, and the data starts 8-aligned.
+  const std::string bytes = read_file(p);
+  uint64_t n = 0;
+  for (int k = 0; k < 8; ++k) n |= uint64_t(uint8_t(bytes[k])) << (8 * k);
+  REQUIRE(n % 8 == 0);
+  Json h = parse_json(bytes.substr(8, n));
+  for (const auto& [name, info] : h.items()) {
+    if (name == "__metadata__") continue;
+    const int64_t begin = info.at("data_offsets").as_array()[0].as_int64();
+    const int64_t size = info.at("dtype").as_string() == "F32" ? 4 : 8;
+    INFO(name);
+    REQUIRE(begin % size == 0);
+  }
+  REQUIRE_THAT(error_of([&] { f.get("nope"); }),
+               Catch::Contains("no tensor named 'nope'") && Catch::Contains("b, w.t, odd"));
+}
+
+TEST_CASE("save_safetensors rejects bad names and leaves the old file", "[io][safetensors]") {
+  TempDir dir;
+  const std::string p = dir / "keep.safetensors";
+  Tensor x = from_vector(std::vector<float>{1, 2}, {2});
+  save_safetensors(p, {{"x", x}});
+  const std::string before = read_file(p);
+  REQUIRE_THAT(error_of([&] { save_safetensors(p, {{"a", x}, {"a", x}}); }),
+               Catch::Contains("duplicate tensor name 'a'"));
+  REQUIRE_THAT(error_of([&] { save_safetensors(p, {{"__metadata__", x}}); }),
+               Catch::Contains("reserved"));
+  REQUIRE_THAT(error_of([&] { save_safetensors(p, {{"", x}}); }), Catch::Contains("empty tensor name"));
+  REQUIRE_THAT(error_of([&] { save_safetensors(p, {{"u", Tensor()}}); }),
+               Catch::Contains("tensor 'u' is undefined"));
+  REQUIRE(read_file(p) == before);
+  REQUIRE(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()) == 1);
+}
+
+TEST_CASE("load_safetensors reports each kind of bad file", "[io][safetensors]") {
+  TempDir dir;
+  auto err = [&](const std::string& bytes) { return load_error(dir, bytes); };
+  auto one = [](const std::string& entry) { return R"({"x":)" + entry + "}"; };
+
+  REQUIRE_THAT(err("abc"), Catch::Contains("3 bytes, shorter than the 8-byte header length"));
+  REQUIRE_THAT(err(u64le(200'000'000) + "{}"), Catch::Contains("header length 200000000 exceeds the limit"));
+  REQUIRE_THAT(err(u64le(~uint64_t{0}) + "{}"), Catch::Contains("exceeds the limit"));
+  REQUIRE_THAT(err(u64le(50) + "{}"), Catch::Contains("header length 50 is larger than the rest of the file (2 bytes)"));
+  REQUIRE_THAT(err(st_file("{\"x\":", "")), Catch::Contains("invalid header JSON: json: unexpected end of input"));
+  REQUIRE_THAT(err(st_file("[1, 2]", "")), Catch::Contains("header must be a JSON object, got array"));
+  REQUIRE_THAT(err(st_file(R"({"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"x":{}})", "1234")),
+               Catch::Contains("duplicate key \"x\""));
+  REQUIRE_THAT(err(st_file(one(R"({"shape":[1],"data_offsets":[0,4]})"), "1234")),
+               Catch::Contains("tensor 'x': missing field \"dtype\""));
+  REQUIRE_THAT(err(st_file(one(R"({"dtype":"F32","data_offsets":[0,4]})"), "1234")),
+               Catch::Contains("missing field \"shape\""));
+  REQUIRE_THAT(err(st_file(one(R"({"dtype":"F32","shape":[1]})"), "1234")),
+               Catch::Contains("missing field \"data_offsets\""));
+  REQUIRE_THAT(err(st_file(one("7"), "")), Catch::Contains("tensor 'x': entry must be an object, got number"));
+  REQUIRE_THAT(err(st_file(one(R"({"dtype":32,"shape":[1],"data_offsets":[0,4]})"), "1234")),
+               Catch::Contains("\"dtype\" must be a string"));
+  REQUIRE_THAT(err(st_file(one(R"({"dtype":"F32","shape":"1","data_offsets":[0,4]})"), "1234")),
+               Catch::Contains("\"shape\" must be an array"));
+  REQUIRE_THAT(err(st_file(one(R"({"dtype":"F32","shape":[1.0],"data_offsets":[0,4]})"), "1234")),
+               Catch::Contains("shape entries must be integers, got 1"));
+  REQUIRE_THAT(err(st_file(one(R"({"dtype":"F16","shape":[2],"data_offsets":[0,4]})"), "1234")),
+               Catch::Contains("tensor 'x': unsupported dtype F16 (nash reads F32, F64 and I64)"));
+  REQUIRE_THAT(err(st_file(one(R"({"dtype":"F33","shape":[1],"data_offsets":[0,4]})"), "1234")),
+               Catch::Contains("unknown dtype \"F33\""));
+  REQUIRE_THAT(err(st_file(one(R"({"dtype":"F32","shape":[-1],"data_offsets":[0,4]})"), "1234")),
+               Catch::Contains("negative size -1 in shape"));
+  REQUIRE_THAT(err(st_file(one(R"({"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,4]})"), "1234")),
+               Catch::Contains("has too many elements"));
+  REQUIRE_THAT(err(st_file(one(R"({"dtype":"F32","shape":[1],"data_offsets":[0]})"), "1234")),
+               Catch::Contains("\"data_offsets\" must be [begin, end] integers, got [0]"));
+  REQUIRE_THAT(err(st_file(one(R"({"dtype":"F32","shape":[1],"data_offsets":[4,0]})"), "1234")),
+               Catch::Contains("invalid data_offsets [4, 0]"));
+  REQUIRE_THAT(err(st_file(one(R"({"dtype":"F32","shape":[2],"data_offsets":[0,4]})"), "1234")),
+               Catch::Contains("span 4 bytes, but F32 [2] needs 8"));
+  REQUIRE_THAT(err(st_file(one(R"({"dtype":"F32","shape":[2],"data_offsets":[0,8]})"), "1234")),
+               Catch::Contains("data_offsets [0, 8] exceed the data buffer (4 bytes)"));
+  REQUIRE_THAT(err(st_file(one(R"({"dtype":"I64","shape":[1],"data_offsets":[9223372036854775800,9223372036854775807]})"), "")),
+               Catch::Contains("span 7 bytes, but I64 [1] needs 8"));
+  REQUIRE_THAT(err(st_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
+                           std::string(8, 'z'))),
+               Catch::Contains("tensor 'b' data_offsets [4, 8] overlap tensor 'a' [0, 8]"));
+  REQUIRE_THAT(err(st_file(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", std::string(8, 'z'))),
+               Catch::Contains("bytes [0, 4) of the data buffer belong to no tensor (before 'a')"));
+  REQUIRE_THAT(err(st_file(one(R"({"dtype":"F32","shape":[1],"data_offsets":[0,4]})"), "12345")),
+               Catch::Contains("the data buffer is 5 bytes but the tensors cover only 4"));
+  REQUIRE_THAT(err(st_file(R"({"__metadata__":{"k":1}})", "")),
+               Catch::Contains("__metadata__ value for 'k' must be a string, got number"));
+  REQUIRE_THAT(err(st_file(R"({"__metadata__":[]})", "")), Catch::Contains("__metadata__ must be an object"));
+  REQUIRE_THAT(err(st_file(std::string(70, '[') + std::string(70, ']'), "")),
+               Catch::Contains("nesting deeper than the limit"));
+  // An empty file set is valid: "{}" padded, no data.
+  const std::string p = dir / "empty.safetensors";
+  put(p, st_file("{}      ", ""));
+  REQUIRE(load_safetensors(p).tensors.empty());
+  REQUIRE_THAT(error_of([&] { load_safetensors(dir / "missing.safetensors"); }),
+               Catch::Contains("missing.safetensors: cannot open"));
+}
+
+TEST_CASE("load_safetensors survives random corruption", "[io][safetensors]") {
+  TempDir dir;
+  const std::string good = dir / "good.safetensors";
+  save_safetensors(good, {{"a", from_vector(std::vector<float>{1, 2, 3}, {3})},
+                          {"b", from_vector(std::vector<int64_t>{7, 8}, {1, 2})}},
+                   {{"k", "v"}});
+  const std::string base = read_file(good);
+  uint64_t state = 99;
+  auto next = [&] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<uint32_t>(state >> 33);
+  };
+  const std::string p = dir / "fuzz.safetensors";
+  int loaded = 0, rejected = 0;
+  for (int iter = 0; iter < 600; ++iter) {
+    std::string s = base;
+    const int edits = 1 + next() % 3;
+    for (int k = 0; k < edits; ++k) {
+      const size_t pos = next() % s.size();
+      switch (next() % 4) {
+        case 0: s[pos] = static_cast<char>(next()); break;
+        case 1: s[pos] = "0123456789[]{},:\"-"[next() % 18]; break;
+        case 2: s.resize(pos); break;
+        default: s.insert(s.begin() + static_cast<std::ptrdiff_t>(pos), static_cast<char>(next())); break;
+      }
+      if (s.empty()) s.assign(1, 'x');
+    }
+    put(p, s);
+    try {
+      SafetensorsFile f = load_safetensors(p);
+      for (const auto& [name, t] : f.tensors) REQUIRE(t.numel() * int64_t(dtype_size(t.dtype())) <= 28);
+      ++loaded;
+    } catch (const Error&) {
+      ++rejected;
+    }
+  }
+  REQUIRE(rejected > 300);
+  REQUIRE(loaded > 0);  // e.g. edits inside the data bytes
+}
