@@ -8,6 +8,8 @@
 // backward input:  dcol [K, nb*P]     = w^T @ dy_chunk [O, nb*P], then col2im sums into dx
 // backward weight: dw [O, K]         += dy_chunk @ col^T
 #include <algorithm>
+#include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 
@@ -143,11 +145,40 @@ void add_bias(T* y, const T* bias, int64_t N, int64_t O, int64_t P) {
   }
 }
 
+// Uninitialised, 64-byte aligned scratch. Up to kKeepBytes per slot stays cached in the calling
+// thread between calls, so the column buffer is not page-faulted in afresh on every conv.
+constexpr size_t kKeepBytes = size_t{64} << 20;
+struct ScratchCache {
+  std::unique_ptr<std::byte[]> data[2];
+  size_t bytes[2] = {0, 0};
+};
+thread_local ScratchCache t_scratch;
+
 template <class T>
-struct Buffer {  // uninitialised scratch (std::vector would zero it first)
-  std::unique_ptr<T[]> p;
-  explicit Buffer(int64_t n) : p(new T[static_cast<size_t>(std::max<int64_t>(n, 1))]) {}
-  T* get() { return p.get(); }
+class Scratch {
+ public:
+  Scratch(int slot, int64_t n) {
+    const size_t bytes = static_cast<size_t>(std::max<int64_t>(n, 1)) * sizeof(T) + 64;
+    std::byte* raw;
+    if (bytes > kKeepBytes) {
+      own_.reset(new std::byte[bytes]);
+      raw = own_.get();
+    } else {
+      if (t_scratch.bytes[slot] < bytes) {
+        t_scratch.data[slot].reset();
+        t_scratch.data[slot].reset(new std::byte[bytes]);
+        t_scratch.bytes[slot] = bytes;
+      }
+      raw = t_scratch.data[slot].get();
+    }
+    const auto addr = reinterpret_cast<std::uintptr_t>(raw);
+    p_ = reinterpret_cast<T*>((addr + 63) & ~std::uintptr_t{63});
+  }
+  T* get() { return p_; }
+
+ private:
+  std::unique_ptr<std::byte[]> own_;
+  T* p_;
 };
 
 template <class T>
@@ -166,7 +197,7 @@ Tensor forward_impl(const Tensor& x_in, const Tensor& w_in, const Tensor& b_in, 
   const T* xp = x.data<T>();
   const T* wp = w.data<T>();
   const int64_t chunk = conv_batch_chunk(g, sizeof(T));
-  Buffer<T> col(K * chunk * P), out(chunk > 1 ? g.O * chunk * P : 0);
+  Scratch<T> col(0, K * chunk * P), out(1, chunk > 1 ? g.O * chunk * P : 0);
   for (int64_t n0 = 0; n0 < g.N; n0 += chunk) {
     const int64_t nb = std::min(chunk, g.N - n0);
     im2col<T>(xp + n0 * g.C * g.H * g.W, nb, g, col.get());
@@ -196,7 +227,7 @@ Tensor backward_input_impl(const Tensor& dy_in, const Tensor& w_in, const Tensor
     const T* dyp = dy.data<T>();
     const T* wp = w.data<T>();
     const int64_t chunk = conv_batch_chunk(g, sizeof(T));
-    Buffer<T> col(K * chunk * P), dyc(chunk > 1 ? g.O * chunk * P : 0);
+    Scratch<T> col(0, K * chunk * P), dyc(1, chunk > 1 ? g.O * chunk * P : 0);
     for (int64_t n0 = 0; n0 < g.N; n0 += chunk) {
       const int64_t nb = std::min(chunk, g.N - n0);
       const T* d = dyp + n0 * g.O * P;
@@ -225,7 +256,7 @@ Tensor backward_weight_impl(const Tensor& dy_in, const Tensor& x_in, const ConvG
   const T* xp = x.data<T>();
   T* dwp = dw.data<T>();
   const int64_t chunk = conv_batch_chunk(g, sizeof(T));
-  Buffer<T> col(K * chunk * P), dyc(chunk > 1 ? g.O * chunk * P : 0);
+  Scratch<T> col(0, K * chunk * P), dyc(1, chunk > 1 ? g.O * chunk * P : 0);
   for (int64_t n0 = 0; n0 < g.N; n0 += chunk) {
     const int64_t nb = std::min(chunk, g.N - n0);
     im2col<T>(xp + n0 * g.C * g.H * g.W, nb, g, col.get());
