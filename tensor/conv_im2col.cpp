@@ -181,6 +181,14 @@ class Scratch {
   T* p_;
 };
 
+// A 1x1 kernel with stride 1 and no padding: a sample's column matrix is its input [C, H*W]
+// as it lies, so with chunks of one sample the GEMMs read x (and write dx) directly.
+bool col_is_input(const ConvGeom& g) {
+  return g.KH == 1 && g.KW == 1 && g.a.stride[0] == 1 && g.a.stride[1] == 1 &&
+         g.a.padding[0] == 0 && g.a.padding[1] == 0;
+}
+constexpr int64_t kDirectMinCols = 256;  // below this, batching samples beats skipping the copy
+
 template <class T>
 Tensor forward_impl(const Tensor& x_in, const Tensor& w_in, const Tensor& b_in, const ConvGeom& g) {
   Tensor y = empty({g.N, g.O, g.OH, g.OW}, x_in.dtype());
@@ -197,13 +205,18 @@ Tensor forward_impl(const Tensor& x_in, const Tensor& w_in, const Tensor& b_in, 
   const T* xp = x.data<T>();
   const T* wp = w.data<T>();
   const int64_t chunk = conv_batch_chunk(g, sizeof(T));
-  Scratch<T> col(0, K * chunk * P), out(1, chunk > 1 ? g.O * chunk * P : 0);
+  const bool direct = chunk == 1 && col_is_input(g);
+  Scratch<T> col(0, direct ? 0 : K * chunk * P), out(1, chunk > 1 ? g.O * chunk * P : 0);
   for (int64_t n0 = 0; n0 < g.N; n0 += chunk) {
     const int64_t nb = std::min(chunk, g.N - n0);
-    im2col<T>(xp + n0 * g.C * g.H * g.W, nb, g, col.get());
+    const T* c = xp + n0 * g.C * g.H * g.W;
+    if (!direct) {
+      im2col<T>(c, nb, g, col.get());
+      c = col.get();
+    }
     if (nb == 1) {  // the GEMM writes the sample's planes directly
       T* yn = yp + n0 * g.O * P;
-      gemm<T>(false, false, g.O, P, K, T(1), wp, K, col.get(), P, T(0), yn, P);
+      gemm<T>(false, false, g.O, P, K, T(1), wp, K, c, P, T(0), yn, P);
       if (bias) add_bias(yn, bias, 1, g.O, P);
     } else {
       gemm<T>(false, false, g.O, nb * P, K, T(1), wp, K, col.get(), nb * P, T(0), out.get(), nb * P);
@@ -227,7 +240,8 @@ Tensor backward_input_impl(const Tensor& dy_in, const Tensor& w_in, const Tensor
     const T* dyp = dy.data<T>();
     const T* wp = w.data<T>();
     const int64_t chunk = conv_batch_chunk(g, sizeof(T));
-    Scratch<T> col(0, K * chunk * P), dyc(1, chunk > 1 ? g.O * chunk * P : 0);
+    const bool direct = chunk == 1 && col_is_input(g);  // col2im would be the identity
+    Scratch<T> col(0, direct ? 0 : K * chunk * P), dyc(1, chunk > 1 ? g.O * chunk * P : 0);
     for (int64_t n0 = 0; n0 < g.N; n0 += chunk) {
       const int64_t nb = std::min(chunk, g.N - n0);
       const T* d = dyp + n0 * g.O * P;
@@ -235,8 +249,9 @@ Tensor backward_input_impl(const Tensor& dy_in, const Tensor& w_in, const Tensor
         to_channel_major<T>(d, nb, g.O, P, dyc.get());
         d = dyc.get();
       }
-      gemm<T>(true, false, K, nb * P, g.O, T(1), wp, K, d, nb * P, T(0), col.get(), nb * P);
-      col2im<T>(col.get(), nb, g, dxp + n0 * g.C * HW);
+      T* c = direct ? dxp + n0 * g.C * HW : col.get();
+      gemm<T>(true, false, K, nb * P, g.O, T(1), wp, K, d, nb * P, T(0), c, nb * P);
+      if (!direct) col2im<T>(c, nb, g, dxp + n0 * g.C * HW);
     }
   }
   if (b_in.defined()) {
@@ -256,16 +271,21 @@ Tensor backward_weight_impl(const Tensor& dy_in, const Tensor& x_in, const ConvG
   const T* xp = x.data<T>();
   T* dwp = dw.data<T>();
   const int64_t chunk = conv_batch_chunk(g, sizeof(T));
-  Scratch<T> col(0, K * chunk * P), dyc(1, chunk > 1 ? g.O * chunk * P : 0);
+  const bool direct = chunk == 1 && col_is_input(g);
+  Scratch<T> col(0, direct ? 0 : K * chunk * P), dyc(1, chunk > 1 ? g.O * chunk * P : 0);
   for (int64_t n0 = 0; n0 < g.N; n0 += chunk) {
     const int64_t nb = std::min(chunk, g.N - n0);
-    im2col<T>(xp + n0 * g.C * g.H * g.W, nb, g, col.get());
+    const T* c = xp + n0 * g.C * g.H * g.W;
+    if (!direct) {
+      im2col<T>(c, nb, g, col.get());
+      c = col.get();
+    }
     const T* d = dyp + n0 * g.O * P;
     if (nb > 1) {
       to_channel_major<T>(d, nb, g.O, P, dyc.get());
       d = dyc.get();
     }
-    gemm<T>(false, true, g.O, K, nb * P, T(1), d, nb * P, col.get(), nb * P,
+    gemm<T>(false, true, g.O, K, nb * P, T(1), d, nb * P, c, nb * P,
             n0 == 0 ? T(0) : T(1), dwp, K);
   }
   return dw;
@@ -276,6 +296,7 @@ Tensor backward_weight_impl(const Tensor& dy_in, const Tensor& x_in, const ConvG
 int64_t conv_batch_chunk(const ConvGeom& g, size_t elem_size) {
   const int64_t per_sample = g.C * g.KH * g.KW * g.OH * g.OW * static_cast<int64_t>(elem_size);
   if (per_sample <= 0) return std::max<int64_t>(g.N, 1);
+  if (col_is_input(g) && g.OH * g.OW >= kDirectMinCols) return 1;
   const int64_t fit = static_cast<int64_t>(kColBudgetBytes) / per_sample;
   return std::clamp<int64_t>(fit, 1, std::max<int64_t>(g.N, 1));
 }

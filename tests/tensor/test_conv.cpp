@@ -55,6 +55,7 @@ std::vector<Case> cases() {
       {1, 5, 8, 9, 6, 2, 3, args(1, 3, 0, 2, 2, 2)},
       {4, 1, 5, 5, 3, 1, 1, args(1, 1, 0, 0, 1, 1)},
       {2, 2, 6, 6, 3, 5, 5, args(1, 1, 2, 2, 1, 1)},
+      {3, 3, 16, 17, 4, 1, 1, args(1, 1, 0, 0, 1, 1)},  // 1x1 on 272 columns: GEMMs on x itself
   };
 }
 
@@ -255,6 +256,10 @@ TEST_CASE("conv2d batch chunks and thread counts give identical bits", "[tensor]
   const Shape xs{3, 8, 72, 72}, ws{4, 8, 3, 3};
   detail::ConvGeom g{3, 8, 72, 72, 4, 3, 3, 72, 72, a};
   REQUIRE(detail::conv_batch_chunk(g, sizeof(float)) == 2);
+  // A 1x1 stride-1 conv on >= 256 columns runs one sample per GEMM, straight on x (the cases()
+  // entry of that shape checks its values).
+  REQUIRE(detail::conv_batch_chunk({3, 3, 16, 17, 4, 1, 1, 16, 17, Conv2dArgs{}}, sizeof(float)) == 1);
+  REQUIRE(detail::conv_batch_chunk({3, 3, 4, 5, 4, 1, 1, 4, 5, Conv2dArgs{}}, sizeof(float)) == 3);
   const Tensor x = make(random_values(numel_of(xs), 41), xs, DType::Float32);
   const Tensor w = make(random_values(numel_of(ws), 42), ws, DType::Float32);
   const Tensor dy = make(random_values(3 * 4 * 72 * 72, 43), {3, 4, 72, 72}, DType::Float32);
