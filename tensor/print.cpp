@@ -83,11 +83,13 @@ struct Printer {
           if (static_cast<int64_t>(k) % per_line == 0) os << '\n' << std::string(indent + 1, ' ');
           else os << ' ';
         }
-        if (idx[k] < 0) os << "...";
+        if (idx[k] < 0) os << " ...";  // PyTorch pads the gap inside a row
         else os << padded(value(off + idx[k] * t.strides()[d]));
       }
     } else {
-      const std::string sep = "," + std::string(t.dim() - d - 1, '\n') + std::string(indent + 1, ' ');
+      std::string sep(1, ',');
+      sep.append(static_cast<size_t>(t.dim() - d - 1), '\n');
+      sep.append(static_cast<size_t>(indent + 1), ' ');
       for (size_t k = 0; k < idx.size(); ++k) {
         if (k > 0) os << sep;
         if (idx[k] < 0) os << "...";

@@ -106,17 +106,21 @@ inline constexpr auto sub = [](auto a, auto b) { return a - b; };
 inline constexpr auto mul = [](auto a, auto b) { return a * b; };
 inline constexpr auto div = [](auto a, auto b) { return a / b; };
 inline constexpr auto pow = [](auto a, auto b) { return xsimd::pow(a, b); };
-// NaN in either operand gives NaN (like torch.maximum).
-inline constexpr auto maximum = [](auto a, auto b) { return ifelse((a > b) | (a != a), a, b); };
-inline constexpr auto minimum = [](auto a, auto b) { return ifelse((a < b) | (a != a), a, b); };
-// Comparisons: 1 or 0 in the operands' type.
+// NaN in either operand gives NaN (like torch.maximum). (xsimd's batch != is an ordered
+// compare, false for NaN, so NaN is tested with isnan.)
+inline constexpr auto maximum = [](auto a, auto b) { return ifelse((a > b) | xsimd::isnan(a), a, b); };
+inline constexpr auto minimum = [](auto a, auto b) { return ifelse((a < b) | xsimd::isnan(a), a, b); };
+// Comparisons: 1 or 0 in the operands' type. ne is !(a == b), so ne(NaN, NaN) = 1 in both paths.
 #define NASH_COMPARE_FN(name, op)                      \
   inline constexpr auto name = [](auto a, auto b) {    \
     using V = decltype(a);                             \
     return ifelse(a op b, V(1), V(0));                 \
   };
 NASH_COMPARE_FN(eq, ==)
-NASH_COMPARE_FN(ne, !=)
+inline constexpr auto ne = [](auto a, auto b) {
+  using V = decltype(a);
+  return ifelse(a == b, V(0), V(1));
+};
 NASH_COMPARE_FN(lt, <)
 NASH_COMPARE_FN(le, <=)
 NASH_COMPARE_FN(gt, >)

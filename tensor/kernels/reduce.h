@@ -56,10 +56,10 @@ T extreme_contiguous(const T* x, int64_t n, bool is_max) {
   int64_t i = 0;
   if (n >= W) {
     B acc = B::load_unaligned(x);
-    auto bad = acc != acc;
+    auto bad = xsimd::isnan(acc);
     for (i = W; i + W <= n; i += W) {
       B v = B::load_unaligned(x + i);
-      bad = bad | (v != v);
+      bad = bad | xsimd::isnan(v);
       acc = is_max ? xsimd::max(acc, v) : xsimd::min(acc, v);
     }
     nan = xsimd::any(bad);
