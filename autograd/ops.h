@@ -119,6 +119,19 @@ Variable max_pool2d(const Variable& x, std::array<int64_t, 2> kernel, std::array
 Variable avg_pool2d(const Variable& x, std::array<int64_t, 2> kernel, std::array<int64_t, 2> stride,
                     std::array<int64_t, 2> padding = {0, 0});
 Variable upsample_nearest2d(const Variable& x, int64_t scale);
+// The backward functions of the five ops above, as differentiable ops of their own (each one's
+// derivatives are the family's other members), so second derivatives flow through conv/pool.
+// dx [N, C, H, W] from dy [N, O, OH, OW] and w [O, C, KH, KW] (the adjoint of x -> conv2d(x, w)).
+Variable conv2d_backward_input(const Variable& dy, const Variable& w, const Shape& x_shape,
+                               const Conv2dArgs& args = {});
+// dw [O, C, KH, KW] from dy [N, O, OH, OW] and x [N, C, H, W] (the adjoint of w -> conv2d(x, w)).
+Variable conv2d_backward_weight(const Variable& dy, const Variable& x, const Shape& w_shape,
+                                const Conv2dArgs& args = {});
+// dy [N, C, OH, OW] added into zeros(x_shape) at the int64 argmax indices from max_pool2d.
+Variable max_pool2d_backward(const Variable& dy, const Tensor& indices, const Shape& x_shape);
+Variable avg_pool2d_backward(const Variable& dy, const Shape& x_shape, std::array<int64_t, 2> kernel,
+                             std::array<int64_t, 2> stride, std::array<int64_t, 2> padding = {0, 0});
+Variable upsample_nearest2d_backward(const Variable& dy, int64_t scale);  // s x s block sums
 
 // ---- losses — ops/loss.cpp ---------------------------------------------------------------------
 // Elementwise max(x,0) - x t + log(1 + exp(-|x|)): stable at logits of +-1000. Returns the
