@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <vector>
 
 #include "tensor/conv.h"
 #include "tensor/creation.h"
@@ -43,72 +44,112 @@ void valid_range(int64_t off, int64_t stride, int64_t len, int64_t n_out, int64_
   lo = std::min(lo, hi);
 }
 
+// One kernel tap (kh, kw): output (oh, ow) reads input (oh*sh + offh, ow*sw + offw), which is
+// inside the input for oh in [oh_lo, oh_hi) and ow in [ow_lo, ow_hi).
+struct Tap {
+  int64_t offh, offw, oh_lo, oh_hi, ow_lo, ow_hi;
+};
+std::vector<Tap> make_taps(const ConvGeom& g) {
+  std::vector<Tap> taps;
+  for (int64_t kh = 0; kh < g.KH; ++kh)
+    for (int64_t kw = 0; kw < g.KW; ++kw) {
+      Tap t{kh * g.a.dilation[0] - g.a.padding[0], kw * g.a.dilation[1] - g.a.padding[1], 0, 0, 0, 0};
+      valid_range(t.offh, g.a.stride[0], g.H, g.OH, t.oh_lo, t.oh_hi);
+      valid_range(t.offw, g.a.stride[1], g.W, g.OW, t.ow_lo, t.ow_hi);
+      taps.push_back(t);
+    }
+  return taps;
+}
+
+// Narrow outputs (a few columns per row) go through a table instead of row copies, which cost
+// more in loop overhead than in data: index[t*P + p] = ih*W + iw of tap t at output p, or -1.
+constexpr int64_t kRowCopyMinOW = 16;
+std::vector<int64_t> make_index(const ConvGeom& g, const std::vector<Tap>& taps) {
+  const int64_t P = g.OH * g.OW;
+  std::vector<int64_t> index(taps.size() * P, -1);
+  for (size_t t = 0; t < taps.size(); ++t)
+    for (int64_t oh = taps[t].oh_lo; oh < taps[t].oh_hi; ++oh)
+      for (int64_t ow = taps[t].ow_lo; ow < taps[t].ow_hi; ++ow)
+        index[t * P + oh * g.OW + ow] =
+            (oh * g.a.stride[0] + taps[t].offh) * g.W + ow * g.a.stride[1] + taps[t].offw;
+  return index;
+}
+
 // col [K, nb*P] from x [nb, C, H, W] (contiguous). Pure copies: order does not matter.
 template <class T>
 void im2col(const T* x, int64_t nb, const ConvGeom& g, T* col) {
   const int64_t KK = g.KH * g.KW, K = g.C * KK, P = g.OH * g.OW, ld = nb * P, HW = g.H * g.W;
-  const int64_t sh = g.a.stride[0], sw = g.a.stride[1];
+  const int64_t sh = g.a.stride[0], sw = g.a.stride[1], OW = g.OW;
+  const std::vector<Tap> taps = make_taps(g);
+  const bool by_index = OW < kRowCopyMinOW;
+  const std::vector<int64_t> index = by_index ? make_index(g, taps) : std::vector<int64_t>();
   const int nt = get_num_threads();
-#pragma omp parallel for collapse(2) schedule(static) num_threads(nt) if (nt > 1 && K * ld >= kParallelMin)
-  for (int64_t r = 0; r < K; ++r)
+#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1 && K * ld >= kParallelMin)
+  for (int64_t r = 0; r < K; ++r) {
+    const int64_t c = r / KK, t = r % KK;
+    const Tap tp = taps[t];
     for (int64_t j = 0; j < nb; ++j) {
-      const int64_t c = r / KK, kh = (r / g.KW) % g.KH, kw = r % g.KW;
-      const int64_t offh = kh * g.a.dilation[0] - g.a.padding[0];
-      const int64_t offw = kw * g.a.dilation[1] - g.a.padding[1];
-      int64_t oh_lo, oh_hi, ow_lo, ow_hi;
-      valid_range(offh, sh, g.H, g.OH, oh_lo, oh_hi);
-      valid_range(offw, sw, g.W, g.OW, ow_lo, ow_hi);
       const T* plane = x + (j * g.C + c) * HW;
       T* dst = col + r * ld + j * P;
-      std::fill(dst, dst + oh_lo * g.OW, T(0));
-      for (int64_t oh = oh_lo; oh < oh_hi; ++oh) {
-        T* d = dst + oh * g.OW;
-        const T* s = plane + (oh * sh + offh) * g.W + offw;  // s[ow*sw] for ow in range
-        std::fill(d, d + ow_lo, T(0));
-        if (sw == 1) {
-          std::memcpy(d + ow_lo, s + ow_lo, sizeof(T) * (ow_hi - ow_lo));
-        } else if (sw == 2) {
-          for (int64_t ow = ow_lo; ow < ow_hi; ++ow) d[ow] = s[2 * ow];
-        } else {
-          for (int64_t ow = ow_lo; ow < ow_hi; ++ow) d[ow] = s[ow * sw];
-        }
-        std::fill(d + ow_hi, d + g.OW, T(0));
+      if (by_index) {
+        const int64_t* ix = index.data() + t * P;
+        for (int64_t p = 0; p < P; ++p) dst[p] = ix[p] >= 0 ? plane[ix[p]] : T(0);
+        continue;
       }
-      std::fill(dst + oh_hi * g.OW, dst + P, T(0));
+      for (int64_t i = 0; i < tp.oh_lo * OW; ++i) dst[i] = T(0);
+      for (int64_t oh = tp.oh_lo; oh < tp.oh_hi; ++oh) {
+        T* d = dst + oh * OW;
+        const T* s = plane + (oh * sh + tp.offh) * g.W + tp.offw;  // s[ow*sw] for ow in range
+        for (int64_t ow = 0; ow < tp.ow_lo; ++ow) d[ow] = T(0);
+        if (sw == 1) {
+          std::memcpy(d + tp.ow_lo, s + tp.ow_lo, sizeof(T) * (tp.ow_hi - tp.ow_lo));
+        } else if (sw == 2) {
+          for (int64_t ow = tp.ow_lo; ow < tp.ow_hi; ++ow) d[ow] = s[2 * ow];
+        } else {
+          for (int64_t ow = tp.ow_lo; ow < tp.ow_hi; ++ow) d[ow] = s[ow * sw];
+        }
+        for (int64_t ow = tp.ow_hi; ow < OW; ++ow) d[ow] = T(0);
+      }
+      for (int64_t i = tp.oh_hi * OW; i < P; ++i) dst[i] = T(0);
     }
+  }
 }
 
 // dx [nb, C, H, W] = sum of col [K, nb*P] back into the input positions. One thread owns a whole
 // (j, c) plane and adds in the fixed order (kh, kw, oh, ow): no atomics, same bits for any
-// thread count.
+// thread count (and for either of the two loop forms below, which visit the same order).
 template <class T>
 void col2im(const T* col, int64_t nb, const ConvGeom& g, T* dx) {
   const int64_t KK = g.KH * g.KW, P = g.OH * g.OW, ld = nb * P, HW = g.H * g.W;
-  const int64_t sh = g.a.stride[0], sw = g.a.stride[1];
+  const int64_t sh = g.a.stride[0], sw = g.a.stride[1], OW = g.OW;
+  const std::vector<Tap> taps = make_taps(g);
+  const bool by_index = OW < kRowCopyMinOW;
+  const std::vector<int64_t> index = by_index ? make_index(g, taps) : std::vector<int64_t>();
   const int nt = get_num_threads();
 #pragma omp parallel for collapse(2) schedule(static) num_threads(nt) if (nt > 1 && g.C * KK * ld >= kParallelMin)
   for (int64_t j = 0; j < nb; ++j)
     for (int64_t c = 0; c < g.C; ++c) {
       T* plane = dx + (j * g.C + c) * HW;
       std::fill(plane, plane + HW, T(0));
-      for (int64_t kh = 0; kh < g.KH; ++kh)
-        for (int64_t kw = 0; kw < g.KW; ++kw) {
-          const int64_t offh = kh * g.a.dilation[0] - g.a.padding[0];
-          const int64_t offw = kw * g.a.dilation[1] - g.a.padding[1];
-          int64_t oh_lo, oh_hi, ow_lo, ow_hi;
-          valid_range(offh, sh, g.H, g.OH, oh_lo, oh_hi);
-          valid_range(offw, sw, g.W, g.OW, ow_lo, ow_hi);
-          const T* src = col + ((c * g.KH + kh) * g.KW + kw) * ld + j * P;
-          for (int64_t oh = oh_lo; oh < oh_hi; ++oh) {
-            T* d = plane + (oh * sh + offh) * g.W + offw;  // d[ow*sw]
-            const T* s = src + oh * g.OW;
-            if (sw == 1) {
-              for (int64_t ow = ow_lo; ow < ow_hi; ++ow) d[ow] += s[ow];
-            } else {
-              for (int64_t ow = ow_lo; ow < ow_hi; ++ow) d[ow * sw] += s[ow];
-            }
+      for (int64_t t = 0; t < KK; ++t) {
+        const Tap tp = taps[t];
+        const T* src = col + (c * KK + t) * ld + j * P;
+        if (by_index) {
+          const int64_t* ix = index.data() + t * P;
+          for (int64_t p = 0; p < P; ++p)
+            if (ix[p] >= 0) plane[ix[p]] += src[p];
+          continue;
+        }
+        for (int64_t oh = tp.oh_lo; oh < tp.oh_hi; ++oh) {
+          T* d = plane + (oh * sh + tp.offh) * g.W + tp.offw;  // d[ow*sw]
+          const T* s = src + oh * OW;
+          if (sw == 1) {
+            for (int64_t ow = tp.ow_lo; ow < tp.ow_hi; ++ow) d[ow] += s[ow];
+          } else {
+            for (int64_t ow = tp.ow_lo; ow < tp.ow_hi; ++ow) d[ow * sw] += s[ow];
           }
         }
+      }
     }
 }
 
