@@ -1,0 +1,31 @@
+// Activation layers' constructors, reprs and Softplus's beta/threshold composition.
+#include "nn/layers/activation.h"
+
+#include "nn/layers/common.h"
+#include "tensor/ops.h"
+
+namespace nash::nn {
+
+LeakyReLU::LeakyReLU(double slope) : Module("LeakyReLU"), negative_slope(slope) {}
+std::string LeakyReLU::extra_repr() const { return "negative_slope=" + repr::real(negative_slope); }
+
+ELU::ELU(double a) : Module("ELU"), alpha(a) {}
+std::string ELU::extra_repr() const { return "alpha=" + repr::real(alpha); }
+
+Softplus::Softplus(double b, double t) : Module("Softplus"), beta(b), threshold(t) {
+  NASH_CHECK(beta > 0.0, "Softplus: beta must be positive, got ", beta);
+}
+
+Variable Softplus::forward(const Variable& x) {
+  Variable bx = beta == 1.0 ? x : x * beta;
+  Variable y = beta == 1.0 ? softplus(x) : softplus(bx) / beta;
+  // Past the threshold PyTorch returns x itself (linear; derivative 1).
+  Tensor linear_part = nash::gt(bx.value(), threshold);  // 0/1 in x's dtype
+  return where(linear_part, x, y);
+}
+
+std::string Softplus::extra_repr() const {
+  return "beta=" + repr::real(beta) + ", threshold=" + repr::real(threshold);
+}
+
+}  // namespace nash::nn

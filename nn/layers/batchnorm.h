@@ -1,0 +1,71 @@
+// BatchNorm1d and BatchNorm2d with PyTorch's semantics and defaults (eps 1e-5, momentum 0.1,
+// affine, track_running_stats), composed of autograd ops so that first and second derivatives
+// flow through the batch statistics.
+//
+// Per channel c, over the batch (and the spatial positions):
+//   training:  y = (x - mean_B) / sqrt(var_B + eps) * weight + bias    (var_B biased, / n)
+//              running_mean = (1 - m) running_mean + m mean_B
+//              running_var  = (1 - m) running_var  + m var_B * n / (n - 1)  (unbiased)
+//              num_batches_tracked += 1
+//   eval:      y = (x - running_mean) / sqrt(running_var + eps) * weight + bias
+// m = momentum, or 1 / num_batches_tracked (a cumulative average) when momentum is nullopt.
+// Without track_running_stats there are no buffers and batch statistics are used in eval too.
+//
+// Shapes: BatchNorm1d x [N, C] or [N, C, L]; BatchNorm2d x [N, C, H, W]; y like x.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nn/module.h"
+
+namespace nash::nn {
+
+struct BatchNormOptions {
+  int64_t num_features = 0;             // C
+  double eps = 1e-5;
+  std::optional<double> momentum = 0.1;  // nullopt: cumulative moving average
+  bool affine = true;                    // learnable weight (ones) and bias (zeros)
+  bool track_running_stats = true;
+};
+
+// The shared implementation; use BatchNorm1d or BatchNorm2d.
+class BatchNorm : public Module {
+ public:
+  Variable weight;                  // [C]; undefined without affine
+  Variable bias;                    // [C]; undefined without affine
+  Tensor running_mean;              // [C] zeros; undefined without track_running_stats
+  Tensor running_var;               // [C] ones
+  Tensor num_batches_tracked;       // [] int64
+  BatchNormOptions options;
+
+  void reset_running_stats();
+  void reset_parameters();  // running stats, then weight = 1, bias = 0
+  Variable forward(const Variable& x) override;
+  // "64, eps=1e-05, momentum=0.1, affine=true, track_running_stats=true"
+  std::string extra_repr() const override;
+
+ protected:
+  // input_dims: the accepted ranks (2 and 3 for BatchNorm1d, 4 for BatchNorm2d).
+  BatchNorm(const char* type_name, const BatchNormOptions& options, std::vector<int64_t> input_dims,
+            const char* expected);
+
+ private:
+  std::vector<int64_t> input_dims_;
+  const char* expected_;  // "[N, C] or [N, C, L]", for the error message
+};
+
+class BatchNorm1d : public BatchNorm {
+ public:
+  explicit BatchNorm1d(const BatchNormOptions& options);
+  explicit BatchNorm1d(int64_t num_features);
+};
+
+class BatchNorm2d : public BatchNorm {
+ public:
+  explicit BatchNorm2d(const BatchNormOptions& options);
+  explicit BatchNorm2d(int64_t num_features);
+};
+
+}  // namespace nash::nn

@@ -1,0 +1,77 @@
+// Pooling and upsampling layers: option checks, input checks naming the layer, and one call
+// into the autograd pooling ops each.
+#include "nn/layers/pooling.h"
+
+namespace nash::nn {
+
+namespace {
+void check_pool(const char* layer, const Pool2dOptions& o) {
+  const Size2 k = o.kernel_size, s = o.stride.value_or(o.kernel_size), p = o.padding;
+  NASH_CHECK(k.h > 0 && k.w > 0, layer, ": kernel_size must be positive, got ", repr::size(k));
+  NASH_CHECK(s.h > 0 && s.w > 0, layer, ": stride must be positive, got ", repr::size(s));
+  NASH_CHECK(p.h >= 0 && p.w >= 0 && 2 * p.h <= k.h && 2 * p.w <= k.w, layer,
+             ": padding must be >= 0 and at most half the kernel size ", repr::size(k), ", got ",
+             repr::size(p));
+}
+
+std::string pool_repr(const Pool2dOptions& o) {
+  return "kernel_size=" + repr::size(o.kernel_size) +
+         ", stride=" + repr::size(o.stride.value_or(o.kernel_size)) +
+         ", padding=" + repr::size(o.padding);
+}
+
+// Runs f on x as [N, C, H, W]; an unbatched [C, H, W] input gets N = 1 added and removed.
+template <class F>
+Variable planes(const Module& m, const Variable& x, F f) {
+  NASH_CHECK(x.dim() == 4 || x.dim() == 3, m.type_name(), "(", m.extra_repr(),
+             "): expected input [N, C, H, W] or [C, H, W], got ", x.shape());
+  if (x.dim() == 4) return f(x);
+  return squeeze(f(unsqueeze(x, 0)), 0);
+}
+}  // namespace
+
+MaxPool2d::MaxPool2d(const Pool2dOptions& o) : Module("MaxPool2d"), options(o) {
+  check_pool("MaxPool2d", o);
+}
+MaxPool2d::MaxPool2d(Size2 kernel_size) : MaxPool2d(Pool2dOptions{.kernel_size = kernel_size}) {}
+
+Variable MaxPool2d::forward(const Variable& x) {
+  const auto& o = options;
+  return planes(*this, x, [&](const Variable& x4) {
+    return max_pool2d(x4, o.kernel_size.array(), o.stride.value_or(o.kernel_size).array(),
+                      o.padding.array());
+  });
+}
+
+std::string MaxPool2d::extra_repr() const { return pool_repr(options); }
+
+AvgPool2d::AvgPool2d(const Pool2dOptions& o) : Module("AvgPool2d"), options(o) {
+  check_pool("AvgPool2d", o);
+}
+AvgPool2d::AvgPool2d(Size2 kernel_size) : AvgPool2d(Pool2dOptions{.kernel_size = kernel_size}) {}
+
+Variable AvgPool2d::forward(const Variable& x) {
+  const auto& o = options;
+  return planes(*this, x, [&](const Variable& x4) {
+    return avg_pool2d(x4, o.kernel_size.array(), o.stride.value_or(o.kernel_size).array(),
+                      o.padding.array());
+  });
+}
+
+std::string AvgPool2d::extra_repr() const { return pool_repr(options); }
+
+Upsample::Upsample(const UpsampleOptions& o) : Module("Upsample"), options(o) {
+  NASH_CHECK(o.scale_factor >= 1, "Upsample: scale_factor must be >= 1, got ", o.scale_factor);
+}
+Upsample::Upsample(int64_t scale_factor) : Upsample(UpsampleOptions{.scale_factor = scale_factor}) {}
+
+Variable Upsample::forward(const Variable& x) {
+  return planes(*this, x,
+                [&](const Variable& x4) { return upsample_nearest2d(x4, options.scale_factor); });
+}
+
+std::string Upsample::extra_repr() const {
+  return "scale_factor=" + std::to_string(options.scale_factor) + ", mode=nearest";
+}
+
+}  // namespace nash::nn
