@@ -111,3 +111,15 @@ TEST_CASE("binary ops report both shapes when they cannot broadcast", "[autograd
   }
   CHECK_THAT(error_of([&] { add(a, b); }), Catch::Contains("add"));
 }
+
+// Like torch: d/dx x^0 = 0 everywhere (also at x = 0), and d/db a^b = 0 where a = 0 and b >= 0
+// (torch masks a^b log(a) = 0 * -inf there). Both come out NaN if 0 * inf is left unguarded.
+TEST_CASE("pow gradients at a zero base are 0, not NaN", "[autograd][ops]") {
+  Variable x = leaf({0, 2}, {2});
+  sum(pow(x, 0.0)).backward();
+  check_values(x.grad(), {2}, {0, 0});
+  Variable a = leaf({0, 2}, {2}), b = leaf({2, 2}, {2});
+  sum(pow(a, b)).backward();
+  check_values(a.grad(), {2}, {0, 4});
+  check_values(b.grad(), {2}, {0, 4 * std::log(2.0)});
+}
