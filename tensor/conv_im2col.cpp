@@ -22,7 +22,7 @@
 namespace nash::detail {
 namespace {
 
-constexpr size_t kColBudgetBytes = size_t{4} << 20;  // per-chunk column buffer
+constexpr size_t kColBudgetBytes = size_t{1} << 20;  // per-chunk column buffer: ~ one core's L2
 constexpr int64_t kParallelMin = 1 << 14;            // elements below which loops stay serial
 
 template <class T>
