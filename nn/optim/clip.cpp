@@ -15,7 +15,7 @@ namespace {
 Tensor writable_grad(Variable& p) {
   const Variable& grad = p.grad();
   if (grad.requires_grad() || !grad.value().is_contiguous()) {
-    p.set_grad(Variable(grad.value().contiguous().clone()));
+    p.set_grad(Variable(grad.value().clone()));
   }
   return p.grad().value();
 }

@@ -159,7 +159,7 @@ OptionValues Optimizer::parse_state_dict(const NamedTensors& dict,
   if (state) {
     state->assign(n, ParamState());
     for (const auto& [i, entries] : given)
-      for (const auto& [key, t] : entries) (*state)[i][key] = t->contiguous().clone();
+      for (const auto& [key, t] : entries) (*state)[i][key] = t->clone();
   }
   return options;
 }

@@ -60,7 +60,7 @@ void SGD::update(Tensor& p, const Tensor& grad, ParamState& state) {
   if (o.momentum != 0.0) {
     auto it = state.find("momentum_buffer");
     if (it == state.end()) {
-      it = state.emplace("momentum_buffer", g.contiguous().clone()).first;  // b = g
+      it = state.emplace("momentum_buffer", g.clone()).first;  // b = g
     } else {
       mul_(it->second, o.momentum);                // b = momentum b + (1 - dampening) g
       axpy_(it->second, 1.0 - o.dampening, g);
