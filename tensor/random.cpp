@@ -48,7 +48,7 @@ template <class T, class Fill>
 void fill_blocks(T* out, int64_t n, int64_t per, uint64_t key, uint64_t start, Fill&& fill) {
   const int64_t blocks = (n + per - 1) / per;
   const int nt = get_num_threads();
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1 && n >= (1 << 16))
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1 && n >= (1 << 20))
   for (int64_t b = 0; b < blocks; ++b) {
     const auto r = philox4x32(key, start + static_cast<uint64_t>(b));
     fill(r, out + b * per, std::min(per, n - b * per));

@@ -17,7 +17,8 @@
 namespace nash {
 namespace {
 enum class Kind { Sum, Max, Min };
-constexpr int64_t kChunk = int64_t{1} << 16;  // elements per parallel piece (a multiple of 32*W)
+constexpr int64_t kChunk = int64_t{1} << 16;  // elements per piece (a multiple of 32*W)
+using kernels::kParallelMin;                  // elements before threads are used
 
 double combine(Kind kind, double a, double b) {
   if (kind == Kind::Sum) return a + b;
@@ -36,7 +37,7 @@ template <class T>
 void inner_reduce(const T* x, T* out, int64_t K, int64_t R, Kind kind) {
   const int64_t chunks = (R + kChunk - 1) / kChunk;
   const int nt = get_num_threads();
-  const bool par = nt > 1 && K * R >= 2 * kChunk;
+  const bool par = nt > 1 && K * R >= kParallelMin;
   if (chunks == 1) {
 #pragma omp parallel for num_threads(nt) schedule(static) if (par)
     for (int64_t k = 0; k < K; ++k) out[k] = static_cast<T>(reduce_piece(x + k * R, R, kind));
@@ -62,7 +63,7 @@ void outer_reduce(const T* x, T* out, int64_t R, int64_t K, Kind kind) {
   constexpr int64_t kCols = 2048;
   const int64_t blocks = (K + kCols - 1) / kCols;
   const int nt = get_num_threads();
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1 && R * K >= 2 * kChunk)
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1 && R * K >= kParallelMin)
   for (int64_t b = 0; b < blocks; ++b) {
     const int64_t j0 = b * kCols, n = std::min(kCols, K - j0);
     T* o = out + j0;

@@ -15,6 +15,18 @@ namespace nash::kernels {
 
 template <class T>
 using Batch = xsimd::batch<T>;
+
+// The element type of V, for V = batch<T> or V = T.
+template <class V>
+struct scalar_of {
+  using type = V;
+};
+template <class T, class A>
+struct scalar_of<xsimd::batch<T, A>> {
+  using type = T;
+};
+template <class V>
+using scalar_of_t = typename scalar_of<V>::type;
 template <class T>
 inline constexpr int64_t kWidth = static_cast<int64_t>(xsimd::batch<T>::size);
 

@@ -142,12 +142,12 @@ TEST_CASE("float32 sum of 10M values of 0.1 is accurate to 1e-6", "[tensor]") {
 }
 
 TEST_CASE("sums do not depend on the thread count", "[tensor]") {
-  Tensor x = test::rand_tensor({3, 300000}, 5);
+  Tensor x = test::rand_tensor({3, 1500001}, 5);  // above kParallelMin: threads are used
   const int before = get_num_threads();
   set_num_threads(1);
-  const Tensor s1 = sum(x), r1 = sum(x, {1}), c1 = sum(x.view({900000, 1}), {0}), e1 = exp(x);
+  const Tensor s1 = sum(x), r1 = sum(x, {1}), c1 = sum(x.view({1500001, 3}), {0}), e1 = exp(x);
   set_num_threads(2);
-  const Tensor s2 = sum(x), r2 = sum(x, {1}), c2 = sum(x.view({900000, 1}), {0}), e2 = exp(x);
+  const Tensor s2 = sum(x), r2 = sum(x, {1}), c2 = sum(x.view({1500001, 3}), {0}), e2 = exp(x);
   set_num_threads(before);
   CHECK(equal(s1, s2));
   CHECK(equal(r1, r2));
