@@ -1,11 +1,12 @@
 // GEMM internals: the cache-blocked loops around the micro-kernel (BLIS/GotoBLAS order) for
 // one rectangle of C, run by one thread with its own packing buffers.
 //
-//   for jc (NC columns of C):          packed B block, kc x nc, lives in L2/L3
+//   for jc (NC columns of C):          packed B block, kc x nc, lives in L3
 //     for pc (KC deep):                op(B) block packed once per (jc, pc)
 //       for ic (MC rows of C):         packed A block, mc x kc, lives in L2
-//         for jr (NR-wide panel):      one B panel, kc x NR, stays in L1 across ...
+//         for jr (NR-wide panel):      one B panel, kc x NR, kept close (L1/L2) across ...
 //           for ir (tiles of <= MR):   ... every A tile of the block: micro_kernel
+// Small problems skip packing and hand the kernel pointers into A and B (see Packing).
 #pragma once
 #include <algorithm>
 #include <array>
@@ -34,13 +35,22 @@ struct GemmArgs {
   int64_t ldc;
 };
 
-// Cache blocking (Zen 4/5: 32-48 KiB L1d, 1 MiB L2 per core, 32 MiB shared L3).
-// KC = 256: a float B panel (256 x 32 x 4 B = 32 KiB) stays in L1 while A tiles stream by.
-// MC = 20 tiles of MR rows: the packed A block (240 x 256 x 4 B = 240 KiB) stays in L2.
-// NC: the packed B block (256 x 2048 x 4 B = 2 MiB) sits in L3.
-inline constexpr int64_t kKC = 256;
-inline constexpr int64_t kMC = 20 * kMR;
+// Cache blocking (Zen 4/5: 32-48 KiB L1d, 1 MiB L2 per core, 32 MiB shared L3), with
+// kKC = 512 (gemm_kernel.h) as the K block:
+//   MC = 10 tiles of MR rows: the packed A block (120 x 512 x 4 B = 240 KiB) stays in L2.
+//   NC = 2048: the packed B block (512 x 2048 x 4 B = 4 MiB) sits in L3.
+// Every dimension is cut into equal blocks (M = 256 -> 132 + 124, not 240 + 16): a thin
+// last block would run the slow few-row kernels.
+inline constexpr int64_t kMC = 10 * kMR;
 inline constexpr int64_t kNC = 2048;
+
+// The block size that cuts len into the fewest blocks of at most max_block (a multiple of
+// align), as equal as the alignment allows.
+inline int64_t even_block(int64_t len, int64_t max_block, int64_t align) {
+  const int64_t blocks = (len + max_block - 1) / max_block;
+  const int64_t size = (len + blocks - 1) / blocks;
+  return (size + align - 1) / align * align;
+}
 
 template <class T>
 using KernelFn = void (*)(int64_t, const T*, int64_t, const T*, int64_t, T*, int64_t, T, T);
@@ -112,60 +122,98 @@ struct PackBuffers {
 // tile so no store (or load) touches C outside the nr columns.
 template <class T>
 inline void run_tile(KernelFn<T> full, KernelFn<T> half, int mr, int nr, int64_t kc,
-                     const T* a, int64_t a_ld, const T* b, T* c, int64_t ldc, T alpha, T beta) {
+                     const T* a, int64_t a_ld, const T* b, int64_t b_ld, T* c, int64_t ldc,
+                     T alpha, T beta) {
   constexpr int NR = kNR<T>;
   constexpr int W = kW<T>;
-  if (nr == NR) return full(kc, a, a_ld, b, NR, c, ldc, alpha, beta);
-  if (nr == W) return half(kc, a, a_ld, b, NR, c, ldc, alpha, beta);
+  if (nr == NR) return full(kc, a, a_ld, b, b_ld, c, ldc, alpha, beta);
+  if (nr == W) return half(kc, a, a_ld, b, b_ld, c, ldc, alpha, beta);
   alignas(64) T tmp[kMR * NR];
   if (beta != T(0))
     for (int i = 0; i < mr; ++i)
       for (int j = 0; j < nr; ++j) tmp[i * NR + j] = c[i * ldc + j];
-  (nr < W ? half : full)(kc, a, a_ld, b, NR, tmp, NR, alpha, beta);
+  (nr < W ? half : full)(kc, a, a_ld, b, b_ld, tmp, NR, alpha, beta);
   for (int i = 0; i < mr; ++i)
     for (int j = 0; j < nr; ++j) c[i * ldc + j] = tmp[i * NR + j];
 }
 
+// Which operands gemm_rectangle packs. Packing costs a pass over the operand; it pays when
+// the packed copy is reused many times, or when the source layout hurts the caches.
+// Unpacked, the kernel reads op(A) in place (rows of A, or columns of A^T: both layouts the
+// kernel broadcasts from) and op(B) in place when B is not transposed (its rows are the
+// vectors); B^T and the last, narrow panel of B are always packed.
+struct Packing {
+  bool a = true, b = true;
+};
+
 // C[m0:m1, n0:n1] = alpha * op(A)[m0:m1, :] * op(B)[:, n0:n1] + beta * C[m0:m1, n0:n1].
+// Each element's sum runs over K in the same blocks, in order, whatever the rectangle and
+// the packing: K blocks depend on K alone.
 template <class T>
-void gemm_rectangle(const GemmArgs<T>& p, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+void gemm_rectangle(const GemmArgs<T>& p, int64_t m0, int64_t m1, int64_t n0, int64_t n1,
+                    Packing pack) {
   constexpr int NR = kNR<T>;
+  constexpr int W = kW<T>;
+  pack.b = pack.b || p.trans_b;
+  const int64_t kb = even_block(p.K, kKC, 16);
+  const int64_t mb = even_block(m1 - m0, kMC, kMR);
+  const int64_t nb = even_block(n1 - n0, kNC, NR);
   PackBuffers<T>& buf = PackBuffers<T>::local();
-  const int64_t nc_max = std::min<int64_t>(kNC, (n1 - n0 + NR - 1) / NR * NR);
-  const int64_t kc_max = std::min<int64_t>(kKC, p.K);
-  T* bpack = PackBuffers<T>::grow(buf.b, buf.b_size, kc_max * nc_max);
-  T* apack = PackBuffers<T>::grow(buf.a, buf.a_size, kc_max * kMC);
-  const auto& kernels = p.trans_a ? KernelTable<T, ALayout::kKMajor>::fn
-                                  : KernelTable<T, ALayout::kRowMajor>::fn;
+  T* bpack = PackBuffers<T>::grow(buf.b, buf.b_size, kb * (pack.b ? nb : NR));
+  T* apack = pack.a ? PackBuffers<T>::grow(buf.a, buf.a_size,
+                                           a_tile_size(p.trans_a, 1, kb) * (mb + kMR))
+                    : nullptr;
+  const auto& kernels = p.trans_a  ? KernelTable<T, ALayout::kKMajor>::fn
+                        : pack.a   ? KernelTable<T, ALayout::kRowMajorPacked>::fn
+                                   : KernelTable<T, ALayout::kRowMajor>::fn;
   int rows[kMC / kMR + 2];
   const T* tiles[kMC / kMR + 2];
+  int64_t tile_ld[kMC / kMR + 2];
 
-  for (int64_t jc = n0; jc < n1; jc += kNC) {
-    const int64_t nc = std::min(kNC, n1 - jc);
+  for (int64_t jc = n0; jc < n1; jc += nb) {
+    const int64_t nc = std::min(nb, n1 - jc);
     const int64_t panels = (nc + NR - 1) / NR;
-    for (int64_t pc = 0; pc < p.K; pc += kKC) {
-      const int64_t kc = std::min(kKC, p.K - pc);
+    for (int64_t pc = 0; pc < p.K; pc += kb) {
+      const int64_t kc = std::min(kb, p.K - pc);
       const T beta = pc == 0 ? p.beta : T(1);  // later K blocks accumulate onto C
-      for (int64_t q = 0; q < panels; ++q)
-        pack_b_panel(p.trans_b, p.B, p.ldb, pc, jc + q * NR,
-                     static_cast<int>(std::min<int64_t>(NR, nc - q * NR)), kc,
-                     bpack + q * kc * NR);
-      for (int64_t ic = m0; ic < m1; ic += kMC) {
-        const int ntiles = plan_tiles(std::min(kMC, m1 - ic), rows);
+      if (pack.b)
+        for (int64_t q = 0; q < panels; ++q)
+          pack_b_panel(p.trans_b, p.B, p.ldb, pc, jc + q * NR,
+                       static_cast<int>(std::min<int64_t>(NR, nc - q * NR)), kc,
+                       bpack + q * kc * NR);
+      for (int64_t ic = m0; ic < m1; ic += mb) {
+        const int ntiles = plan_tiles(std::min(mb, m1 - ic), rows);
         T* dst = apack;
         for (int64_t t = 0, i = ic; t < ntiles; i += rows[t], ++t) {
-          pack_a_tile(p.trans_a, p.A, p.lda, i, pc, rows[t], kc, dst);
-          tiles[t] = dst;
-          dst += rows[t] * kc;
+          if (pack.a) {
+            pack_a_tile(p.trans_a, p.A, p.lda, i, pc, rows[t], kc, dst);
+            tiles[t] = dst;
+            tile_ld[t] = rows[t];  // used by kKMajor only
+            dst += a_tile_size(p.trans_a, rows[t], kc);
+          } else {
+            tiles[t] = p.trans_a ? p.A + pc * p.lda + i : p.A + i * p.lda + pc;
+            tile_ld[t] = p.lda;
+          }
         }
         for (int64_t q = 0; q < panels; ++q) {
+          const int64_t j = jc + q * NR;
           const int nr = static_cast<int>(std::min<int64_t>(NR, nc - q * NR));
           const T* b = bpack + q * kc * NR;
-          T* c = p.C + ic * p.ldc + jc + q * NR;
+          int64_t b_ld = NR;
+          if (!pack.b) {
+            if (nr == NR || nr == W) {
+              b = p.B + pc * p.ldb + j;
+              b_ld = p.ldb;
+            } else {
+              pack_b_panel(false, p.B, p.ldb, pc, j, nr, kc, bpack);
+              b = bpack;
+            }
+          }
+          T* c = p.C + ic * p.ldc + j;
           for (int t = 0; t < ntiles; ++t) {
             const int mr = rows[t];
-            run_tile(kernels[1][mr - 1], kernels[0][mr - 1], mr, nr, kc, tiles[t],
-                     p.trans_a ? mr : kc, b, c, p.ldc, p.alpha, beta);
+            run_tile(kernels[1][mr - 1], kernels[0][mr - 1], mr, nr, kc, tiles[t], tile_ld[t],
+                     b, b_ld, c, p.ldc, p.alpha, beta);
             c += mr * p.ldc;
           }
         }

@@ -57,17 +57,20 @@ inline void transpose_in_registers(Vec<T> (&x)[kW<T>]) {
 }
 
 // ---- packing op(A) -----------------------------------------------------------------------
-// One tile of mr rows (mr <= kMR) times kc columns of op(A), starting at row i0, column k0.
-//  - A not transposed (row i at A + i*lda): copied row by row into dst[i * kc + k]
-//    (the kernel's kRowMajor layout with lda = kc: plain copies, no transpose).
-//  - A transposed (A stored K x M): op(A)(i, k) = A[k*lda + i], copied into dst[k * mr + i]
-//    (the kernel's kKMajor layout with lda = mr).
+// One tile of mr rows (mr <= kMR) times kc <= kKC columns of op(A), from row i0, column k0.
+//  - A not transposed (row i at A + i*lda): rows copied to dst[i * kKC + k]
+//    (kernel layout kRowMajorPacked: plain row copies, no transpose).
+//  - A transposed (A stored K x M, op(A)(i, k) = A[k*lda + i]): dst[k * mr + i]
+//    (kernel layout kKMajor with lda = mr).
+// Either way the tile takes a_tile_size(...) elements of the buffer.
+inline int64_t a_tile_size(bool trans_a, int mr, int64_t kc) { return mr * (trans_a ? kc : kKC); }
+
 template <class T>
 void pack_a_tile(bool trans_a, const T* A, int64_t lda, int64_t i0, int64_t k0, int mr,
                  int64_t kc, T* dst) {
   if (!trans_a) {
     for (int i = 0; i < mr; ++i)
-      std::memcpy(dst + i * kc, A + (i0 + i) * lda + k0, sizeof(T) * kc);
+      std::memcpy(dst + i * kKC, A + (i0 + i) * lda + k0, sizeof(T) * kc);
   } else {
     for (int64_t k = 0; k < kc; ++k)
       std::memcpy(dst + k * mr, A + (k0 + k) * lda + i0, sizeof(T) * mr);

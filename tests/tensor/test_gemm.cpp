@@ -128,12 +128,15 @@ TEST_CASE("dgemm matches the reference when M, N or K runs through edge sizes", 
 }
 
 TEST_CASE("gemm matches the reference on large and blocked shapes", "[tensor][gemm]") {
-  // Crossing KC (K > 256: later K blocks accumulate), MC (M > 240) and NC (N > 2048).
+  // Crossing the K block (K > 512: later blocks accumulate onto C), the M block (M > 120)
+  // and the N block (N > 2048); M > 256 takes the packed path, M <= 256 reads operands in
+  // place, except A^T with K*M large (packed A) and B with K*N large (5 x 1100 x 1000).
   const GemmCase cases[] = {
       {false, false, 257, 255, 129, 1.0, 0.0},  {false, true, 129, 257, 255, 0.5, 0.0, 7},
       {true, false, 255, 129, 257, -1.0, 0.5, 2}, {true, true, 257, 129, 257, 2.0, 1.0, 1},
       {false, false, 64, 784, 300, 1.0, 0.0},   {false, true, 3, 2100, 5, 1.0, 0.0},
-      {true, false, 250, 2, 600, 1.0, -2.0, 1},
+      {true, false, 250, 2, 600, 1.0, -2.0, 1}, {false, false, 5, 1100, 1000, 1.0, 0.0},
+      {false, false, 300, 40, 1100, 1.0, 0.5},
   };
   for (const GemmCase& g : cases) {
     check_case<float>(g, 1);
@@ -152,6 +155,31 @@ TEST_CASE("gemm gives identical bits with 1 and 2 threads", "[tensor][gemm]") {
     CHECK(std::memcmp(s1.c.data(), s2.c.data(), sizeof(float) * s1.c.size()) == 0);
     const Result<double> d1 = check_case<double>(g, 1), d2 = check_case<double>(g, 2);
     CHECK(std::memcmp(d1.c.data(), d2.c.data(), sizeof(double) * d1.c.size()) == 0);
+  }
+}
+
+TEST_CASE("gemm gives identical bits for the four layouts of one product", "[tensor][gemm]") {
+  // Every C element is one FMA chain over k in the same K blocks, whichever layout, packing,
+  // tile or kernel variant computes it: storing A or B transposed must not change a bit.
+  for (int64_t M : {100, 300}) {  // in place and packed paths
+    const int64_t N = 70, K = 600;
+    std::mt19937 gen(7);
+    std::uniform_real_distribution<float> dist(-1.f, 1.f);
+    std::vector<float> a(M * K), at(K * M), b(K * N), bt(N * K);
+    for (int64_t i = 0; i < M; ++i)
+      for (int64_t k = 0; k < K; ++k) at[k * M + i] = a[i * K + k] = dist(gen);
+    for (int64_t k = 0; k < K; ++k)
+      for (int64_t j = 0; j < N; ++j) bt[j * K + k] = b[k * N + j] = dist(gen);
+    std::vector<float> c[4];
+    for (int layout = 0; layout < 4; ++layout) {
+      const bool ta = layout & 1, tb = layout & 2;
+      c[layout].assign(M * N, 0.f);
+      nash::gemm::sgemm(ta, tb, M, N, K, 1.f, ta ? at.data() : a.data(), ta ? M : K,
+                        tb ? bt.data() : b.data(), tb ? K : N, 0.f, c[layout].data(), N);
+    }
+    INFO("M=" << M);
+    for (int layout = 1; layout < 4; ++layout)
+      CHECK(std::memcmp(c[0].data(), c[layout].data(), sizeof(float) * M * N) == 0);
   }
 }
 
