@@ -5,7 +5,8 @@
 //   ./build/bench/bench_conv --benchmark_min_time=0.2
 //   ./build/bench/bench_conv --benchmark_filter='G1'
 // Counters: GFLOP/s (2*N*O*OH*OW*C*KH*KW per pass, 3 passes for "fwd+bwd"), col_MB = the
-// column buffer written and read per pass, K = the GEMM depth of the forward pass.
+// column buffer written and read per pass, K = C*KH*KW, the GEMM depth of the forward pass.
+// The conv rows carry a label with the GEMM shapes of each pass (M x N x K per chunk x chunks).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -70,6 +71,23 @@ Setup make_setup(const ConvCase& c) {
   return s;
 }
 
+// The GEMM of each pass per chunk, "MxNxK x chunks": the label says what the GEMM sees.
+std::string gemm_label(const Setup& s, int what) {
+  const int64_t cols = s.chunk * s.P, chunks = (s.g.N + s.chunk - 1) / s.chunk;
+  auto shape = [&](int64_t m, int64_t n, int64_t k) {
+    return std::to_string(m) + "x" + std::to_string(n) + "x" + std::to_string(k) + " x" +
+           std::to_string(chunks);
+  };
+  const std::string f = shape(s.g.O, cols, s.Kdim), bi = shape(s.Kdim, cols, s.g.O),
+                    bw = shape(s.g.O, s.Kdim, cols);
+  switch (what) {
+    case 0: return "fwd " + f;
+    case 1: return "bwd_in " + bi;
+    case 2: return "bwd_w " + bw;
+    default: return "fwd " + f + ", bwd_in " + bi + ", bwd_w " + bw;
+  }
+}
+
 void set_counters(benchmark::State& st, const Setup& s, int passes) {
   st.counters["GFLOP/s"] = benchmark::Counter(passes * s.flops / 1e9,
                                               benchmark::Counter::kIsIterationInvariantRate);
@@ -88,6 +106,7 @@ void bm_conv(benchmark::State& st, ConvCase c, int what) {
       benchmark::DoNotOptimize(nash::conv2d_backward_weight(s.dy, s.x, s.w.shape(), s.a));
   }
   set_counters(st, s, what == 3 ? 3 : 1);
+  st.SetLabel(gemm_label(s, what));
 }
 
 // The sgemm calls of the same pass, on buffers of the chunk's size (no im2col, no copies).
