@@ -50,7 +50,7 @@ struct Setup {
   Conv2dArgs a;
   nash::detail::ConvGeom g;
   Tensor x, w, dy;
-  int64_t Kdim, P, chunk;
+  int64_t Kdim, P, chunk, group;
   double flops;  // one pass
 };
 
@@ -66,20 +66,23 @@ Setup make_setup(const ConvCase& c) {
   s.dy = nash::normal({c.N, c.O, OH, OW}, 0, 1, gen);
   s.Kdim = c.C * c.K * c.K;
   s.P = OH * OW;
-  s.chunk = nash::detail::conv_batch_chunk(s.g, sizeof(float));
+  const nash::detail::ConvPlan plan = nash::detail::conv_plan(s.g, sizeof(float));
+  s.chunk = plan.chunk;
+  s.group = plan.group;
   s.flops = 2.0 * c.N * c.O * s.P * s.Kdim;
   return s;
 }
 
-// The GEMM of each pass per chunk, "MxNxK x chunks": the label says what the GEMM sees.
+// The (first) GEMM of each pass, "MxNxK x calls": the label says what the GEMM sees.
 std::string gemm_label(const Setup& s, int what) {
-  const int64_t cols = s.chunk * s.P, chunks = (s.g.N + s.chunk - 1) / s.chunk;
+  const int64_t cols = s.chunk * s.P, kg = s.group * s.g.KH * s.g.KW;
+  const int64_t calls = (s.g.N + s.chunk - 1) / s.chunk * ((s.g.C + s.group - 1) / s.group);
   auto shape = [&](int64_t m, int64_t n, int64_t k) {
     return std::to_string(m) + "x" + std::to_string(n) + "x" + std::to_string(k) + " x" +
-           std::to_string(chunks);
+           std::to_string(calls);
   };
-  const std::string f = shape(s.g.O, cols, s.Kdim), bi = shape(s.Kdim, cols, s.g.O),
-                    bw = shape(s.g.O, s.Kdim, cols);
+  const std::string f = shape(s.g.O, cols, kg), bi = shape(kg, cols, s.g.O),
+                    bw = shape(s.g.O, kg, cols);
   switch (what) {
     case 0: return "fwd " + f;
     case 1: return "bwd_in " + bi;
@@ -112,20 +115,25 @@ void bm_conv(benchmark::State& st, ConvCase c, int what) {
 // The sgemm calls of the same pass, on buffers of the chunk's size (no im2col, no copies).
 void bm_gemm(benchmark::State& st, ConvCase c, int what) {
   const Setup s = make_setup(c);
-  const int64_t cols = s.chunk * s.P, O = c.O, K = s.Kdim;
-  std::vector<float> col(K * cols, 0.5f), out(O * cols, 0.f), dw(O * K, 0.f);
+  const int64_t cols = s.chunk * s.P, O = c.O, K = s.Kdim, KK = c.K * c.K;
+  std::vector<float> col(s.group * KK * cols, 0.5f), out(O * cols, 0.f), dw(O * K, 0.f);
   std::vector<float> w(s.w.values<float>());
   std::vector<float> dyc(O * cols, 0.25f);
   for (auto _ : st) {
     for (int64_t n0 = 0; n0 < c.N; n0 += s.chunk) {
       const int64_t n = std::min(s.chunk, c.N - n0) * s.P;
-      if (what == 0 || what == 3)
-        nash::gemm::sgemm(false, false, O, n, K, 1.f, w.data(), K, col.data(), n, 0.f, out.data(), n);
-      if (what == 1 || what == 3)
-        nash::gemm::sgemm(true, false, K, n, O, 1.f, w.data(), K, dyc.data(), n, 0.f, col.data(), n);
-      if (what == 2 || what == 3)
-        nash::gemm::sgemm(false, true, O, K, n, 1.f, dyc.data(), n, col.data(), n,
-                          n0 == 0 ? 0.f : 1.f, dw.data(), K);
+      for (int64_t c0 = 0; c0 < c.C; c0 += s.group) {
+        const int64_t kg = std::min(s.group, c.C - c0) * KK;
+        if (what == 0 || what == 3)
+          nash::gemm::sgemm(false, false, O, n, kg, 1.f, w.data() + c0 * KK, K, col.data(), n,
+                            c0 == 0 ? 0.f : 1.f, out.data(), n);
+        if (what == 1 || what == 3)
+          nash::gemm::sgemm(true, false, kg, n, O, 1.f, w.data() + c0 * KK, K, dyc.data(), n, 0.f,
+                            col.data(), n);
+        if (what == 2 || what == 3)
+          nash::gemm::sgemm(false, true, O, kg, n, 1.f, dyc.data(), n, col.data(), n,
+                            n0 == 0 ? 0.f : 1.f, dw.data() + c0 * KK, K);
+      }
     }
     benchmark::ClobberMemory();
   }

@@ -62,9 +62,14 @@ struct ConvGeom {
   int64_t N, C, H, W, O, KH, KW, OH, OW;
   Conv2dArgs a;
 };
-// Samples per im2col chunk: as many as keep the column buffer within a fixed byte budget
-// (at least one). Depends on the shapes only, never on the thread count.
-int64_t conv_batch_chunk(const ConvGeom& g, size_t elem_size);
+// How the im2col work is cut: `chunk` samples per GEMM (as many as keep the column buffer
+// within an L2-sized budget), or, when one sample's columns exceed it, one sample at a time
+// in groups of `group` channels. Depends on the shapes only, never on the thread count.
+struct ConvPlan {
+  int64_t chunk;  // samples per chunk (>= 1)
+  int64_t group;  // channels per group (== C unless chunk == 1)
+};
+ConvPlan conv_plan(const ConvGeom& g, size_t elem_size);
 // The kernels, on validated shapes (any strides, same float dtype). bias may be undefined.
 Tensor conv_forward(const Tensor& x, const Tensor& w, const Tensor& bias, const ConvGeom& g);
 Tensor conv_backward_input(const Tensor& dy, const Tensor& w, const Tensor& bias,

@@ -7,6 +7,9 @@
 // forward:         y_chunk [O, nb*P]  = w [O, K] @ col
 // backward input:  dcol [K, nb*P]     = w^T @ dy_chunk [O, nb*P], then col2im sums into dx
 // backward weight: dw [O, K]         += dy_chunk @ col^T
+// A sample whose columns outgrow the budget is cut into groups of channels instead (rows
+// [c0*KH*KW, c1*KH*KW) of col at a time): forward accumulates the groups' GEMMs into y, the
+// backward passes fill their own rows of dcol / dw. The buffer stays L2-sized either way.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -75,10 +78,11 @@ std::vector<int64_t> make_index(const ConvGeom& g, const std::vector<Tap>& taps)
   return index;
 }
 
-// col [K, nb*P] from x [nb, C, H, W] (contiguous). Pure copies: order does not matter.
+// col [cn*KH*KW, nb*P]: the rows of channels [c0, c0+cn) from x [nb, C, H, W] (contiguous).
+// Pure copies: order does not matter.
 template <class T>
-void im2col(const T* x, int64_t nb, const ConvGeom& g, T* col) {
-  const int64_t KK = g.KH * g.KW, K = g.C * KK, P = g.OH * g.OW, ld = nb * P, HW = g.H * g.W;
+void im2col(const T* x, int64_t nb, const ConvGeom& g, int64_t c0, int64_t cn, T* col) {
+  const int64_t KK = g.KH * g.KW, K = cn * KK, P = g.OH * g.OW, ld = nb * P, HW = g.H * g.W;
   const int64_t sh = g.a.stride[0], sw = g.a.stride[1], OW = g.OW;
   const std::vector<Tap> taps = make_taps(g);
   const bool by_index = OW < kRowCopyMinOW;
@@ -86,7 +90,7 @@ void im2col(const T* x, int64_t nb, const ConvGeom& g, T* col) {
   const int nt = get_num_threads();
 #pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1 && K * ld >= kParallelMin)
   for (int64_t r = 0; r < K; ++r) {
-    const int64_t c = r / KK, t = r % KK;
+    const int64_t c = c0 + r / KK, t = r % KK;
     const Tap tp = taps[t];
     for (int64_t j = 0; j < nb; ++j) {
       const T* plane = x + (j * g.C + c) * HW;
@@ -115,25 +119,26 @@ void im2col(const T* x, int64_t nb, const ConvGeom& g, T* col) {
   }
 }
 
-// dx [nb, C, H, W] = sum of col [K, nb*P] back into the input positions. One thread owns a whole
+// Channels [c0, c0+cn) of dx [nb, C, H, W] = sum of col [cn*KH*KW, nb*P] back into the input
+// positions. One thread owns a whole
 // (j, c) plane and adds in the fixed order (kh, kw, oh, ow): no atomics, same bits for any
 // thread count (and for either of the two loop forms below, which visit the same order).
 template <class T>
-void col2im(const T* col, int64_t nb, const ConvGeom& g, T* dx) {
+void col2im(const T* col, int64_t nb, const ConvGeom& g, int64_t c0, int64_t cn, T* dx) {
   const int64_t KK = g.KH * g.KW, P = g.OH * g.OW, ld = nb * P, HW = g.H * g.W;
   const int64_t sh = g.a.stride[0], sw = g.a.stride[1], OW = g.OW;
   const std::vector<Tap> taps = make_taps(g);
   const bool by_index = OW < kRowCopyMinOW;
   const std::vector<int64_t> index = by_index ? make_index(g, taps) : std::vector<int64_t>();
   const int nt = get_num_threads();
-#pragma omp parallel for collapse(2) schedule(static) num_threads(nt) if (nt > 1 && g.C * KK * ld >= kParallelMin)
+#pragma omp parallel for collapse(2) schedule(static) num_threads(nt) if (nt > 1 && cn * KK * ld >= kParallelMin)
   for (int64_t j = 0; j < nb; ++j)
-    for (int64_t c = 0; c < g.C; ++c) {
+    for (int64_t c = c0; c < c0 + cn; ++c) {
       T* plane = dx + (j * g.C + c) * HW;
       std::fill(plane, plane + HW, T(0));
       for (int64_t t = 0; t < KK; ++t) {
         const Tap tp = taps[t];
-        const T* src = col + (c * KK + t) * ld + j * P;
+        const T* src = col + ((c - c0) * KK + t) * ld + j * P;
         if (by_index) {
           const int64_t* ix = index.data() + t * P;
           for (int64_t p = 0; p < P; ++p)
@@ -233,33 +238,41 @@ constexpr int64_t kDirectMinCols = 256;  // below this, batching samples beats s
 template <class T>
 Tensor forward_impl(const Tensor& x_in, const Tensor& w_in, const Tensor& b_in, const ConvGeom& g) {
   Tensor y = empty({g.N, g.O, g.OH, g.OW}, x_in.dtype());
-  const int64_t K = g.C * g.KH * g.KW, P = g.OH * g.OW;
+  const int64_t KK = g.KH * g.KW, K = g.C * KK, P = g.OH * g.OW, CHW = g.C * g.H * g.W;
   if (y.numel() == 0) return y;
   Tensor b = b_in.defined() ? b_in.contiguous() : Tensor();
   const T* bias = b.defined() ? b.data<T>() : nullptr;
   T* yp = y.data<T>();
   if (K == 0) {  // no input channels: y is the bias
-    for (int64_t i = 0; i < g.N * g.O; ++i) std::fill(yp + i * P, yp + (i + 1) * P, bias ? bias[i % g.O] : T(0));
+    for (int64_t i = 0; i < g.N * g.O; ++i)
+      std::fill(yp + i * P, yp + (i + 1) * P, bias ? bias[i % g.O] : T(0));
     return y;
   }
   Tensor x = x_in.contiguous(), w = w_in.contiguous();
   const T* xp = x.data<T>();
   const T* wp = w.data<T>();
-  const int64_t chunk = conv_batch_chunk(g, sizeof(T));
-  const bool direct = chunk == 1 && col_is_input(g);
-  Scratch<T> col(0, direct ? 0 : K * chunk * P), out(1, chunk > 1 ? g.O * chunk * P : 0);
-  for (int64_t n0 = 0; n0 < g.N; n0 += chunk) {
-    const int64_t nb = std::min(chunk, g.N - n0);
-    const T* c = xp + n0 * g.C * g.H * g.W;
-    if (!direct) {
-      im2col<T>(c, nb, g, col.get());
-      c = col.get();
-    }
-    if (nb == 1) {  // the GEMM writes the sample's planes directly
+  const ConvPlan plan = conv_plan(g, sizeof(T));
+  const bool direct = plan.chunk == 1 && col_is_input(g);
+  Scratch<T> col(0, direct ? 0 : plan.group * KK * plan.chunk * P);
+  Scratch<T> out(1, plan.chunk > 1 ? g.O * plan.chunk * P : 0);
+  for (int64_t n0 = 0; n0 < g.N; n0 += plan.chunk) {
+    const int64_t nb = std::min(plan.chunk, g.N - n0);
+    const T* xn = xp + n0 * CHW;
+    if (nb == 1) {  // the GEMMs write (and accumulate over channel groups) into y directly
       T* yn = yp + n0 * g.O * P;
-      gemm<T>(false, false, g.O, P, K, T(1), wp, K, c, P, T(0), yn, P);
+      for (int64_t c0 = 0; c0 < g.C; c0 += plan.group) {
+        const int64_t cn = std::min(plan.group, g.C - c0);
+        const T* cols = xn;
+        if (!direct) {
+          im2col<T>(xn, 1, g, c0, cn, col.get());
+          cols = col.get();
+        }
+        gemm<T>(false, false, g.O, P, cn * KK, T(1), wp + c0 * KK, K, cols, P,
+                c0 == 0 ? T(0) : T(1), yn, P);
+      }
       if (bias) add_bias(yn, bias, 1, g.O, P);
-    } else {
+    } else {  // chunk > 1 implies one group of all channels
+      im2col<T>(xn, nb, g, 0, g.C, col.get());
       gemm<T>(false, false, g.O, nb * P, K, T(1), wp, K, col.get(), nb * P, T(0), out.get(), nb * P);
       from_channel_major<T>(out.get(), bias, nb, g.O, P, yp + n0 * g.O * P);
     }
@@ -271,7 +284,7 @@ template <class T>
 Tensor backward_input_impl(const Tensor& dy_in, const Tensor& w_in, const Tensor& b_in,
                            const ConvGeom& g) {
   Tensor dx = empty({g.N, g.C, g.H, g.W}, dy_in.dtype());
-  const int64_t K = g.C * g.KH * g.KW, P = g.OH * g.OW, HW = g.H * g.W;
+  const int64_t KK = g.KH * g.KW, K = g.C * KK, P = g.OH * g.OW, HW = g.H * g.W;
   if (dx.numel() == 0) return dx;
   T* dxp = dx.data<T>();
   if (g.O == 0 || P == 0) {
@@ -280,19 +293,25 @@ Tensor backward_input_impl(const Tensor& dy_in, const Tensor& w_in, const Tensor
     Tensor dy = dy_in.contiguous(), w = w_in.contiguous();
     const T* dyp = dy.data<T>();
     const T* wp = w.data<T>();
-    const int64_t chunk = conv_batch_chunk(g, sizeof(T));
-    const bool direct = chunk == 1 && col_is_input(g);  // col2im would be the identity
-    Scratch<T> col(0, direct ? 0 : K * chunk * P), dyc(1, chunk > 1 ? g.O * chunk * P : 0);
-    for (int64_t n0 = 0; n0 < g.N; n0 += chunk) {
-      const int64_t nb = std::min(chunk, g.N - n0);
+    const ConvPlan plan = conv_plan(g, sizeof(T));
+    const bool direct = plan.chunk == 1 && col_is_input(g);  // col2im would be the identity
+    Scratch<T> col(0, direct ? 0 : plan.group * KK * plan.chunk * P);
+    Scratch<T> dyc(1, plan.chunk > 1 ? g.O * plan.chunk * P : 0);
+    for (int64_t n0 = 0; n0 < g.N; n0 += plan.chunk) {
+      const int64_t nb = std::min(plan.chunk, g.N - n0);
       const T* d = dyp + n0 * g.O * P;
       if (nb > 1) {
         to_channel_major<T>(d, nb, g.O, P, dyc.get());
         d = dyc.get();
       }
-      T* c = direct ? dxp + n0 * g.C * HW : col.get();
-      gemm<T>(true, false, K, nb * P, g.O, T(1), wp, K, d, nb * P, T(0), c, nb * P);
-      if (!direct) col2im<T>(c, nb, g, dxp + n0 * g.C * HW);
+      T* dxn = dxp + n0 * g.C * HW;
+      for (int64_t c0 = 0; c0 < g.C; c0 += plan.group) {
+        const int64_t cn = std::min(plan.group, g.C - c0);
+        T* cols = direct ? dxn : col.get();
+        gemm<T>(true, false, cn * KK, nb * P, g.O, T(1), wp + c0 * KK, K, d, nb * P, T(0), cols,
+                nb * P);
+        if (!direct) col2im<T>(cols, nb, g, c0, cn, dxn);
+      }
     }
   }
   if (b_in.defined()) {
@@ -305,41 +324,51 @@ Tensor backward_input_impl(const Tensor& dy_in, const Tensor& w_in, const Tensor
 template <class T>
 Tensor backward_weight_impl(const Tensor& dy_in, const Tensor& x_in, const ConvGeom& g) {
   Tensor dw = zeros({g.O, g.C, g.KH, g.KW}, dy_in.dtype());
-  const int64_t K = g.C * g.KH * g.KW, P = g.OH * g.OW;
+  const int64_t KK = g.KH * g.KW, K = g.C * KK, P = g.OH * g.OW, CHW = g.C * g.H * g.W;
   if (dw.numel() == 0 || g.N * P == 0) return dw;
   Tensor dy = dy_in.contiguous(), x = x_in.contiguous();
   const T* dyp = dy.data<T>();
   const T* xp = x.data<T>();
   T* dwp = dw.data<T>();
-  const int64_t chunk = conv_batch_chunk(g, sizeof(T));
-  const bool direct = chunk == 1 && col_is_input(g);
-  Scratch<T> col(0, direct ? 0 : K * chunk * P), dyc(1, chunk > 1 ? g.O * chunk * P : 0);
-  for (int64_t n0 = 0; n0 < g.N; n0 += chunk) {
-    const int64_t nb = std::min(chunk, g.N - n0);
-    const T* c = xp + n0 * g.C * g.H * g.W;
-    if (!direct) {
-      im2col<T>(c, nb, g, col.get());
-      c = col.get();
-    }
+  const ConvPlan plan = conv_plan(g, sizeof(T));
+  const bool direct = plan.chunk == 1 && col_is_input(g);
+  Scratch<T> col(0, direct ? 0 : plan.group * KK * plan.chunk * P);
+  Scratch<T> dyc(1, plan.chunk > 1 ? g.O * plan.chunk * P : 0);
+  for (int64_t n0 = 0; n0 < g.N; n0 += plan.chunk) {
+    const int64_t nb = std::min(plan.chunk, g.N - n0);
     const T* d = dyp + n0 * g.O * P;
     if (nb > 1) {
       to_channel_major<T>(d, nb, g.O, P, dyc.get());
       d = dyc.get();
     }
-    gemm<T>(false, true, g.O, K, nb * P, T(1), d, nb * P, c, nb * P,
-            n0 == 0 ? T(0) : T(1), dwp, K);
+    for (int64_t c0 = 0; c0 < g.C; c0 += plan.group) {
+      const int64_t cn = std::min(plan.group, g.C - c0);
+      const T* cols = xp + n0 * CHW;
+      if (!direct) {
+        im2col<T>(cols, nb, g, c0, cn, col.get());
+        cols = col.get();
+      }
+      // dw[:, c0*KK : (c0+cn)*KK] (+)= dy_chunk @ cols^T, summed over chunks in batch order
+      gemm<T>(false, true, g.O, cn * KK, nb * P, T(1), d, nb * P, cols, nb * P,
+              n0 == 0 ? T(0) : T(1), dwp + c0 * KK, K);
+    }
   }
   return dw;
 }
 
 }  // namespace
 
-int64_t conv_batch_chunk(const ConvGeom& g, size_t elem_size) {
-  const int64_t per_sample = g.C * g.KH * g.KW * g.OH * g.OW * static_cast<int64_t>(elem_size);
-  if (per_sample <= 0) return std::max<int64_t>(g.N, 1);
-  if (col_is_input(g) && g.OH * g.OW >= kDirectMinCols) return 1;
-  const int64_t fit = static_cast<int64_t>(kColBudgetBytes) / per_sample;
-  return std::clamp<int64_t>(fit, 1, std::max<int64_t>(g.N, 1));
+ConvPlan conv_plan(const ConvGeom& g, size_t elem_size) {
+  const int64_t N = std::max<int64_t>(g.N, 1), C = std::max<int64_t>(g.C, 1);
+  const int64_t per_channel = g.KH * g.KW * g.OH * g.OW * static_cast<int64_t>(elem_size);
+  const int64_t budget = static_cast<int64_t>(kColBudgetBytes);
+  if (per_channel <= 0) return {N, C};
+  if (col_is_input(g) && g.OH * g.OW >= kDirectMinCols) return {1, C};
+  if (per_channel * C <= budget) return {std::clamp<int64_t>(budget / (per_channel * C), 1, N), C};
+  // One sample per chunk, its channels in balanced groups that fit the budget.
+  const int64_t fit = std::max<int64_t>(budget / per_channel, 1);
+  const int64_t groups = (C + fit - 1) / fit;
+  return {1, (C + groups - 1) / groups};
 }
 
 Tensor conv_forward(const Tensor& x, const Tensor& w, const Tensor& bias, const ConvGeom& g) {

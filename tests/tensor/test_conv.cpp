@@ -254,38 +254,51 @@ TEST_CASE("conv2d adjoint identities hold in float64", "[tensor][conv]") {
   }
 }
 
-TEST_CASE("conv2d batch chunks and thread counts give identical bits", "[tensor][conv]") {
-  // A shape whose column buffer takes two samples per chunk, with N = 3: chunks of 2 and 1.
-  Conv2dArgs a = args(1, 1, 1, 1, 1, 1);
-  const Shape xs{3, 8, 40, 40}, ws{4, 8, 3, 3};
-  detail::ConvGeom g{3, 8, 40, 40, 4, 3, 3, 40, 40, a};
-  REQUIRE(detail::conv_batch_chunk(g, sizeof(float)) == 2);
-  // A 1x1 stride-1 conv on >= 256 columns runs one sample per GEMM, straight on x (the cases()
-  // entry of that shape checks its values).
-  REQUIRE(detail::conv_batch_chunk({3, 3, 16, 17, 4, 1, 1, 16, 17, Conv2dArgs{}}, sizeof(float)) == 1);
-  REQUIRE(detail::conv_batch_chunk({3, 3, 4, 5, 4, 1, 1, 4, 5, Conv2dArgs{}}, sizeof(float)) == 3);
-  const Tensor x = make(random_values(numel_of(xs), 41), xs, DType::Float32);
-  const Tensor w = make(random_values(numel_of(ws), 42), ws, DType::Float32);
-  const Tensor dy = make(random_values(3 * 4 * 40 * 40, 43), {3, 4, 40, 40}, DType::Float32);
-  const int threads = get_num_threads();
-  set_num_threads(1);
-  const Tensor y1 = conv2d(x, w, Tensor(), a), dx1 = conv2d_backward_input(dy, w, xs, a),
-               dw1 = conv2d_backward_weight(dy, x, ws, a);
-  set_num_threads(2);
-  const Tensor y2 = conv2d(x, w, Tensor(), a), dx2 = conv2d_backward_input(dy, w, xs, a),
-               dw2 = conv2d_backward_weight(dy, x, ws, a);
-  set_num_threads(threads);
-  CHECK(equal(y1, y2));
-  CHECK(equal(dx1, dx2));
-  CHECK(equal(dw1, dw2));
-  // Each sample alone (chunks of one) agrees with the chunked batch to rounding.
-  for (int64_t n = 0; n < 3; ++n) {
-    const Tensor yn = conv2d(x.narrow(0, n, 1), w, Tensor(), a);
-    CHECK(allclose(yn, y1.narrow(0, n, 1), 1e-5, 1e-5));
+TEST_CASE("conv2d work plans: chunks, channel groups, direct 1x1", "[tensor][conv]") {
+  const Conv2dArgs pad1 = args(1, 1, 1, 1, 1, 1), none;
+  // 460 KB of columns per sample: two samples per chunk.
+  CHECK(detail::conv_plan({3, 8, 40, 40, 4, 3, 3, 40, 40, pad1}, sizeof(float)).chunk == 2);
+  // 1.3 MB per sample: one sample at a time, 9 channels in groups of 5 (5 + 4).
+  const detail::ConvPlan grouped = detail::conv_plan({2, 9, 64, 64, 3, 3, 3, 64, 64, pad1}, sizeof(float));
+  CHECK(grouped.chunk == 1);
+  CHECK(grouped.group == 5);
+  // A 1x1 stride-1 conv on >= 256 columns: one sample per GEMM, straight on x.
+  CHECK(detail::conv_plan({3, 3, 16, 17, 4, 1, 1, 16, 17, none}, sizeof(float)).chunk == 1);
+  CHECK(detail::conv_plan({3, 3, 4, 5, 4, 1, 1, 4, 5, none}, sizeof(float)).chunk == 3);
+}
+
+TEST_CASE("conv2d chunks and channel groups: values, and identical bits for any thread count",
+          "[tensor][conv]") {
+  // Chunks of 2 + 1 samples; then one sample at a time in channel groups of 5 + 4.
+  for (const Case& t : {Case{3, 8, 40, 40, 4, 3, 3, args(1, 1, 1, 1, 1, 1)},
+                        Case{2, 9, 64, 64, 3, 3, 3, args(1, 1, 1, 1, 1, 1)}}) {
+    for (DType dtype : {DType::Float32, DType::Float64}) {
+      CAPTURE(t.N, t.C, t.H, dtype_name(dtype));
+      const Shape xs{t.N, t.C, t.H, t.W}, ws{t.O, t.C, t.KH, t.KW}, ys{t.N, t.O, t.H, t.W};
+      const Vec xv = random_values(numel_of(xs), 41), wv = random_values(numel_of(ws), 42);
+      const Vec dyv = random_values(numel_of(ys), 43);
+      const Tensor x = make(xv, xs, dtype), w = make(wv, ws, dtype), dy = make(dyv, ys, dtype);
+      const int threads = get_num_threads();
+      set_num_threads(1);
+      const Tensor y1 = conv2d(x, w, Tensor(), t.a), dx1 = conv2d_backward_input(dy, w, xs, t.a),
+                   dw1 = conv2d_backward_weight(dy, x, ws, t.a);
+      set_num_threads(2);
+      const Tensor y2 = conv2d(x, w, Tensor(), t.a), dx2 = conv2d_backward_input(dy, w, xs, t.a),
+                   dw2 = conv2d_backward_weight(dy, x, ws, t.a);
+      set_num_threads(threads);
+      CHECK(equal(y1, y2));
+      CHECK(equal(dx1, dx2));
+      CHECK(equal(dw1, dw2));
+      Vec dx_ref(xv.size(), 0.0), dw_ref(wv.size(), 0.0);
+      for_each_tap(t, t.H, t.W, [&](int64_t xi, int64_t wi, int64_t yi) {
+        dx_ref[xi] += wv[wi] * dyv[yi];
+        dw_ref[wi] += xv[xi] * dyv[yi];
+      });
+      CHECK(max_rel_err(y1.to_vector(), ref_conv2d(xv, wv, {}, t, t.H, t.W)) < tolerance(dtype));
+      CHECK(max_rel_err(dx1.to_vector(), dx_ref) < tolerance(dtype));
+      CHECK(max_rel_err(dw1.to_vector(), dw_ref) < 4 * tolerance(dtype));  // sums of 8192 terms
+    }
   }
-  Case t{3, 8, 40, 40, 4, 3, 3, a};
-  CHECK(max_rel_err(y1.to_vector(), ref_conv2d(x.to_vector(), w.to_vector(), {}, t, 40, 40)) <
-        2e-5);
 }
 
 TEST_CASE("conv2d shape errors name the op and the shapes", "[tensor][conv]") {
