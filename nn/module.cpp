@@ -80,7 +80,9 @@ std::vector<std::pair<std::string, Tensor>> Module::named_buffers(bool recurse) 
     for (const auto& [n, b] : buffers_) ptrs.emplace_back(n, b);
   }
   std::vector<std::pair<std::string, Tensor>> out;
-  for (auto& [n, b] : ptrs) out.emplace_back(n, *b);
+  std::set<const Tensor*> seen;  // a shared module's buffers are listed once
+  for (auto& [n, b] : ptrs)
+    if (seen.insert(b).second) out.emplace_back(n, *b);
   return out;
 }
 
@@ -105,9 +107,14 @@ void Module::load_state_dict(const std::vector<std::pair<std::string, Tensor>>& 
   std::vector<std::pair<std::string, Variable>> params;
   std::vector<std::pair<std::string, Tensor*>> buffers;
   collect("", &params, &buffers);
-  std::map<std::string, Tensor> targets;  // name -> the module's tensor (shares storage)
-  for (auto& [n, v] : params) targets.emplace(n, v.value());
-  for (auto& [n, b] : buffers) targets.emplace(n, *b);
+  // name -> the module's tensor (shares storage); a module shared by two parents is listed once
+  // (its first name), exactly as state_dict() lists it.
+  std::map<std::string, Tensor> targets;
+  std::set<const void*> seen;
+  for (auto& [n, v] : params)
+    if (seen.insert(v.impl().get()).second) targets.emplace(n, v.value());
+  for (auto& [n, b] : buffers)
+    if (seen.insert(b).second) targets.emplace(n, *b);
 
   std::map<std::string, const Tensor*> given;
   for (const auto& [n, t] : state) {

@@ -42,11 +42,18 @@ Variable div(const Variable& a, const Variable& b) {
 }
 
 // y = a^b;  da = dy * b * a^(b-1), db = dy * y * log(a)
+// At a = 0 with b >= 0, torch defines db = 0 (the limit of y log a), not 0 * -inf = NaN.
 Variable pow(const Variable& a, const Variable& b) {
   return make_op("pow", nash::pow(a.value(), b.value()), {a, b},
-                 {[a, b](const Variable& dy) { return sum_to(dy * b * pow(a, b - 1.0), a.shape()); },
+                 {[a, b](const Variable& dy) {
+                    // b == 0 makes a^b constant: da = 0 even where a^(b-1) is inf
+                    Tensor b_zero = nash::eq(b.value(), 0.0);
+                    return sum_to(where(b_zero, zero_like_scalar(dy), dy * b * pow(a, b - 1.0)), a.shape());
+                  },
                   [a, b](const Variable& dy, const Variable& y) {
-                    return sum_to(dy * y * log(a), b.shape());
+                    Tensor zero_base = nash::mul(nash::eq(a.value(), 0.0), nash::ge(b.value(), 0.0));
+                    Variable safe_log = log(where(zero_base, constant(ones({}, a.dtype())), a));
+                    return sum_to(where(zero_base, zero_like_scalar(dy), dy * y * safe_log), b.shape());
                   }});
 }
 
@@ -100,8 +107,10 @@ Variable rdiv(const Variable& a, double b) {  // y = b / a;  da = -dy b / a^2 = 
   return make_op("rdiv_scalar", nash::div(full_like(a.value(), b), a.value()), {a},
                  {[a](const Variable& dy, const Variable& y) { return neg(dy * y / a); }});
 }
-Variable pow(const Variable& a, double e) {  // da = dy e a^(e-1)
+Variable pow(const Variable& a, double e) {  // da = dy e a^(e-1);  0 when e == 0 (y constant)
   return make_op("pow_scalar", nash::pow(a.value(), e), {a}, {[a, e](const Variable& dy) {
+                   if (e == 0.0) return dy * 0.0;
+                   if (e == 1.0) return dy;
                    if (e == 2.0) return dy * a * 2.0;
                    return dy * pow(a, e - 1.0) * e;
                  }});
