@@ -6,10 +6,12 @@
 //   (c) Fused     — a lower bound: nash::gemm::sgemm into preallocated buffers, bias and
 //                   LeakyReLU (forward and backward) fused into single loops, no allocation
 // plus a chain of tiny ops that isolates the per-op cost of recording and backpropagating.
-// After the Google Benchmark runs, main() times (a) and (b) interleaved (robust on a busy
-// machine) and prints the bar: overhead = (a)/(b) - 1, which should stay under 10%.
+// After the Google Benchmark runs, main() times (a), (b), (c) interleaved (load changes hit all
+// alike) and prints the bar: overhead = (a)/(b) - 1, which should stay under 10%, as median wall,
+// median CPU and minimum CPU time (the minimum is the steadiest figure on a busy machine).
 //
 //   build-NAME/bench/bench_autograd [--benchmark_min_time=0.5]
+//   NASH_NUM_THREADS=1 build-NAME/bench/bench_autograd --benchmark_filter=NONE   # summary only
 #include <benchmark/benchmark.h>
 #include <time.h>
 
