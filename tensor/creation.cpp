@@ -63,7 +63,7 @@ Tensor arange(double start, double end, double step, DType dtype) {
   kernels::dispatch_all(dtype, [&](auto tag) {
     using T = decltype(tag);
     T* p = t.data<T>();
-    for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(start + static_cast<double>(i) * step);
+    for (int64_t i = 0; i < n; ++i) p[i] = kernels::value_cast<T>(start + static_cast<double>(i) * step);
   });
   return t;
 }
@@ -89,7 +89,7 @@ Tensor linspace(double start, double end, int64_t steps, DType dtype) {
     // Fill from both ends (like torch) so the last value is exactly `end`.
     const int64_t half = steps / 2;
     for (int64_t i = 0; i < steps; ++i)
-      p[i] = static_cast<T>(i < half ? start + delta * static_cast<double>(i)
+      p[i] = kernels::value_cast<T>(i < half ? start + delta * static_cast<double>(i)
                                      : end - delta * static_cast<double>(steps - 1 - i));
   });
   return t;
@@ -122,7 +122,7 @@ Tensor tensor(std::initializer_list<double> values, DType dtype) {
   kernels::dispatch_all(dtype, [&](auto tag) {
     using T = decltype(tag);
     T* p = t.data<T>();
-    for (double v : values) *p++ = static_cast<T>(v);
+    for (double v : values) *p++ = kernels::value_cast<T>(v);
   });
   return t;
 }

@@ -38,7 +38,7 @@ Tensor& fill_(Tensor& x, double value) {
   kernels::check_writable(x, "fill_");
   kernels::dispatch_all(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    const T v = static_cast<T>(value);
+    const T v = kernels::value_cast<T>(value);
     T* p = x.data<T>();
     auto loop = kernels::make_loop<1>(x.shape(), {x.strides()});
     kernels::run_rows(loop, [&](const auto& off, int64_t n, const auto& st) {
@@ -80,12 +80,12 @@ Tensor& copy_(Tensor& dst, const Tensor& src_in) {
           if (st[0] == 1 && st[1] == 1) return (void)std::memcpy(d, s, n * sizeof(D));
         }
         if (st[0] == 1 && st[1] == 1) {
-          for (int64_t i = 0; i < n; ++i) d[i] = static_cast<D>(s[i]);
+          for (int64_t i = 0; i < n; ++i) d[i] = kernels::value_cast<D>(s[i]);
         } else if (st[0] == 1 && st[1] == 0) {
-          const D v = static_cast<D>(s[0]);
+          const D v = kernels::value_cast<D>(s[0]);
           for (int64_t i = 0; i < n; ++i) d[i] = v;
         } else {
-          for (int64_t i = 0; i < n; ++i) d[i * st[0]] = static_cast<D>(s[i * st[1]]);
+          for (int64_t i = 0; i < n; ++i) d[i * st[0]] = kernels::value_cast<D>(s[i * st[1]]);
         }
       });
     });

@@ -51,14 +51,22 @@ auto with_scalar(double s, F f) {
     return f(v, V(s));
   };
 }
+// Comparisons also take int64 tensors (the scalar converted to int64, like every scalar form).
+template <class F>
+Tensor compare_scalar(const char* op, const Tensor& a, double b, F f) {
+  kernels::check_defined(a, op);
+  if (a.dtype() == DType::Int64)
+    return kernels::binary_op<true>(op, a, scalar_tensor(b, DType::Int64), f);
+  return unary_op(op, a, with_scalar(b, f));
+}
 }  // namespace
 Tensor maximum(const Tensor& a, double b) { return unary_op("maximum", a, with_scalar(b, fn::maximum)); }
 Tensor minimum(const Tensor& a, double b) { return unary_op("minimum", a, with_scalar(b, fn::minimum)); }
-Tensor eq(const Tensor& a, double b) { return unary_op("eq", a, with_scalar(b, fn::eq)); }
-Tensor lt(const Tensor& a, double b) { return unary_op("lt", a, with_scalar(b, fn::lt)); }
-Tensor le(const Tensor& a, double b) { return unary_op("le", a, with_scalar(b, fn::le)); }
-Tensor gt(const Tensor& a, double b) { return unary_op("gt", a, with_scalar(b, fn::gt)); }
-Tensor ge(const Tensor& a, double b) { return unary_op("ge", a, with_scalar(b, fn::ge)); }
+Tensor eq(const Tensor& a, double b) { return compare_scalar("eq", a, b, fn::eq); }
+Tensor lt(const Tensor& a, double b) { return compare_scalar("lt", a, b, fn::lt); }
+Tensor le(const Tensor& a, double b) { return compare_scalar("le", a, b, fn::le); }
+Tensor gt(const Tensor& a, double b) { return compare_scalar("gt", a, b, fn::gt); }
+Tensor ge(const Tensor& a, double b) { return compare_scalar("ge", a, b, fn::ge); }
 
 Tensor operator-(const Tensor& x) { return neg(x); }
 Tensor operator+(const Tensor& a, double b) { return add(a, b); }

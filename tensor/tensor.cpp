@@ -203,6 +203,7 @@ int64_t Tensor::stride(int64_t d) const {
 }
 
 int64_t Tensor::numel() const {
+  if (!defined()) return 0;
   int64_t n = 1;
   for (int64_t s : shape_) n *= s;
   return n;
@@ -236,7 +237,7 @@ std::vector<T> Tensor::values() const {
     size_t k = 0;
     kernels::for_each_row(loop, [&](const auto& off, int64_t n, const auto& st) {
       const S* q = p + off[0];
-      for (int64_t i = 0; i < n; ++i) out[k++] = static_cast<T>(q[i * st[0]]);
+      for (int64_t i = 0; i < n; ++i) out[k++] = kernels::value_cast<T>(q[i * st[0]]);
     });
   });
   return out;

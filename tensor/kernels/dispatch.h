@@ -3,6 +3,8 @@
 // "op: expected a float tensor, got int64". dispatch_all also accepts Int64.
 #pragma once
 #include <cstdint>
+#include <limits>
+#include <type_traits>
 
 #include "tensor/tensor.h"
 
@@ -24,6 +26,19 @@ decltype(auto) dispatch_all(DType dtype, F&& f) {
     case DType::Float64: return f(double{});
     default: return f(int64_t{});
   }
+}
+
+// static_cast without undefined behaviour for float -> integer: NaN gives the minimum (as x86
+// and torch do), out-of-range values saturate.
+template <class D, class S>
+inline D value_cast(S v) {
+  if constexpr (std::is_integral_v<D> && std::is_floating_point_v<S>) {
+    constexpr S kHi = static_cast<S>(std::numeric_limits<D>::max());  // rounds up to 2^63
+    if (v != v) return std::numeric_limits<D>::min();
+    if (v >= kHi) return std::numeric_limits<D>::max();
+    if (v < -kHi) return std::numeric_limits<D>::min();
+  }
+  return static_cast<D>(v);
 }
 
 inline void check_defined(const Tensor& x, const char* op) {

@@ -140,6 +140,8 @@ TEST_CASE("comparisons return 0/1 in the input dtype; where selects", "[tensor]"
   Tensor eqi = eq(i, tensor({1, 4}, DType::Int64));
   CHECK(eqi.dtype() == DType::Int64);
   CHECK(eqi.values<int64_t>() == std::vector<int64_t>{1, 0});
+  CHECK(eq(i, 5).values<int64_t>() == std::vector<int64_t>{0, 1});
+  CHECK(lt(i, 3).dtype() == DType::Int64);
   CHECK(v(where(gt(a, 1.5), a, b)) == std::vector<double>{3, 2, 3});
   CHECK(v(where(tensor({1, 0}).reshape({2, 1}), tensor({5, 6, 7}), tensor({-1}))) ==
         std::vector<double>{5, 6, 7, -1, -1, -1});

@@ -152,6 +152,14 @@ TEST_CASE("contiguous, clone and to(dtype)", "[tensor]") {
   CHECK(d.dtype() == DType::Float64);
   CHECK(d.to_vector() == x.to_vector());
   CHECK(x.to(DType::Float32).shares_storage(x));
+  // float -> int64 truncates; NaN and out-of-range values saturate instead of being UB.
+  const std::vector<int64_t> sat = tensor({NAN, 1e30, -1e30, 2.7}).to(DType::Int64).values<int64_t>();
+  CHECK(sat[0] == INT64_MIN);
+  CHECK(sat[1] == INT64_MAX);
+  CHECK(sat[2] == INT64_MIN);
+  CHECK(sat[3] == 2);
+  CHECK(full({1}, 1e300, DType::Int64).values<int64_t>()[0] == INT64_MAX);
+  CHECK(Tensor().numel() == 0);
   Tensor i = tensor({1.7, -2.2, 3.5}).to(DType::Int64);
   CHECK(i.values<int64_t>() == std::vector<int64_t>{1, -2, 3});
   CHECK(i.to(DType::Float32).to_vector() == std::vector<double>{1, -2, 3});
