@@ -81,6 +81,9 @@ Tensor operator-(double a, const Tensor& b);
 Tensor operator*(double a, const Tensor& b);
 
 // ---- in place: x op= y, y broadcast to x's shape (x keeps its shape) ---------------------------
+// Aliasing: y may be x itself (same view); a y that shares x's storage as a different view is
+// copied first, so the result is as if all of y were read before x is written. x must not be
+// an expanded view (stride 0 on a dim of size > 1).
 Tensor& add_(Tensor& x, const Tensor& y);
 Tensor& sub_(Tensor& x, const Tensor& y);
 Tensor& mul_(Tensor& x, const Tensor& y);
