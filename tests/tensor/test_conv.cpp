@@ -301,6 +301,19 @@ TEST_CASE("conv2d chunks and channel groups: values, and identical bits for any 
   }
 }
 
+TEST_CASE("conv2d on empty batches and all-padding inputs", "[tensor][conv]") {
+  const Conv2dArgs pad1 = args(1, 1, 1, 1, 1, 1);
+  // N = 0: empty outputs and gradients, a zero weight gradient.
+  const Tensor w = ones({2, 3, 3, 3});
+  CHECK(conv2d(zeros({0, 3, 5, 5}), w, Tensor(), pad1).shape() == Shape{0, 2, 5, 5});
+  CHECK(conv2d_backward_input(zeros({0, 2, 5, 5}), w, {0, 3, 5, 5}, pad1).shape() == Shape{0, 3, 5, 5});
+  const Tensor dw = conv2d_backward_weight(zeros({0, 2, 5, 5}), zeros({0, 3, 5, 5}), w.shape(), pad1);
+  CHECK(equal(dw, zeros({2, 3, 3, 3})));
+  // H = W = 0 with padding 1 and a 1x1 kernel: a 2x2 output that only sees padding (= bias).
+  const Tensor y = conv2d(zeros({1, 1, 0, 0}), ones({2, 1, 1, 1}), from_vector(Vec{0.5, -1}, {2}).to(DType::Float32), pad1);
+  CHECK(y.to_vector() == Vec{0.5, 0.5, 0.5, 0.5, -1, -1, -1, -1});
+}
+
 TEST_CASE("conv2d shape errors name the op and the shapes", "[tensor][conv]") {
   Conv2dArgs a;
   const Tensor x = zeros({2, 3, 5, 5}), w = zeros({4, 3, 3, 3});
