@@ -101,21 +101,29 @@ struct Engine {
     for (size_t i = 0; i < node->inputs.size(); ++i) {
       const Variable& in = node->inputs[i];
       if (!node->derivatives[i] || !wanted(in)) continue;
-      Variable g = node->derivatives[i](dy, self);
+      Variable g = run_derivative(*node, i, dy, self);
       NASH_CHECK(g.defined(), "backward: op '", node->op, "' returned no gradient for input ", i);
       NASH_CHECK(g.shape() == node->input_shapes[i], "backward: op '", node->op,
                  "' returned a gradient of shape ", g.shape(), " for input ", i, " of shape ",
                  node->input_shapes[i]);
-      check_anomaly("backward", node->op, g.value(),
-                    "gradient for input " + std::to_string(i) + " of shape " +
-                        shape_str(node->input_shapes[i]));
+      if (anomaly_mode())
+        check_anomaly("backward", node->op, g.value(),
+                      "gradient for input " + std::to_string(i) + " of shape " +
+                          shape_str(node->input_shapes[i]));
       add_to(in.impl().get(), std::move(g));
     }
   }
 
+  // Runs one derivative. In anomaly mode the ops inside it are not checked one by one: the
+  // gradient they produce is checked below, and named after the op being differentiated.
+  static Variable run_derivative(Node& node, size_t i, const Variable& dy, const Variable& y) {
+    InBackwardGuard in_backward;
+    return node.derivatives[i](dy, y);
+  }
+
   void accumulate_leaf(VariableImpl& leaf, Variable g) {
-    if (create_graph) {
-      leaf.grad = leaf.grad.defined() ? add(leaf.grad, g) : g;
+    if (create_graph) {  // a recorded copy, so two leaves never share one .grad
+      leaf.grad = leaf.grad.defined() ? add(leaf.grad, g) : clone(g);
     } else if (leaf.grad.defined()) {
       leaf.grad = Variable(nash::add(leaf.grad.value(), g.value()));
     } else {

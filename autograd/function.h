@@ -40,4 +40,17 @@ Variable make_op(const char* op, Tensor value, std::vector<Variable> inputs,
 void check_anomaly(const char* phase, const std::string& op, const Tensor& t,
                    const std::string& detail);
 
+// Set by the engine while a derivative runs: anomaly checks then name the differentiated op
+// and the backward phase rather than the ops the derivative is built from.
+class InBackwardGuard {
+ public:
+  InBackwardGuard();
+  ~InBackwardGuard();
+  InBackwardGuard(const InBackwardGuard&) = delete;
+  InBackwardGuard& operator=(const InBackwardGuard&) = delete;
+
+ private:
+  bool prev_;
+};
+
 }  // namespace nash

@@ -92,6 +92,7 @@ Variable expand(const Variable& x, const Shape& shape);
 Variable squeeze(const Variable& x, int64_t dim);
 Variable unsqueeze(const Variable& x, int64_t dim);
 Variable contiguous(const Variable& x);
+Variable clone(const Variable& x);  // a copy with its own storage; dx = dy
 Variable sum_to(const Variable& x, const Shape& shape);  // adjoint of expand
 Variable cat(const std::vector<Variable>& xs, int64_t dim);
 Variable stack(const std::vector<Variable>& xs, int64_t dim);

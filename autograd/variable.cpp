@@ -10,6 +10,7 @@ namespace nash {
 
 namespace {
 thread_local bool t_grad_enabled = true;
+thread_local bool t_in_backward = false;
 bool g_anomaly = false;
 
 const Variable& undefined_variable() {
@@ -29,6 +30,8 @@ NoGradGuard::NoGradGuard() : prev_(t_grad_enabled) { t_grad_enabled = false; }
 NoGradGuard::~NoGradGuard() { t_grad_enabled = prev_; }
 EnableGradGuard::EnableGradGuard(bool enabled) : prev_(t_grad_enabled) { t_grad_enabled = enabled; }
 EnableGradGuard::~EnableGradGuard() { t_grad_enabled = prev_; }
+InBackwardGuard::InBackwardGuard() : prev_(t_in_backward) { t_in_backward = true; }
+InBackwardGuard::~InBackwardGuard() { t_in_backward = prev_; }
 void set_anomaly_mode(bool enabled) { g_anomaly = enabled; }
 bool anomaly_mode() { return g_anomaly; }
 
@@ -165,7 +168,7 @@ Variable make_op(const char* op, Tensor value, std::vector<Variable> inputs,
                  std::vector<Derivative> derivatives) {
   NASH_CHECK(inputs.size() == derivatives.size(), "make_op: op '", op, "' has ", inputs.size(),
              " inputs but ", derivatives.size(), " derivatives");
-  if (g_anomaly)
+  if (g_anomaly && !t_in_backward)
     check_anomaly("forward", op, value,
                   "inputs " + shapes_of(inputs) + ", output " + shape_str(value.shape()));
   bool record = false;

@@ -4,6 +4,9 @@
 // How the graph is owned: a Variable owns its grad_fn Node; a Node owns its input Variables.
 // Ownership therefore runs from outputs to inputs only, so graphs never form cycles (a Node
 // refers to its own output weakly). Releasing the last handle of a long chain is iterative.
+// One exception, as in PyTorch: backward(create_graph=true) stores in a leaf's .grad a graph
+// that may read the leaf itself; zero_grad() breaks that cycle. grad(..., create_graph=true)
+// returns the gradients instead and never forms it — prefer it for penalties (WGAN-GP).
 //
 // Worked example (the derivative of y = x^3 at x = 2 is 3x^2 = 12):
 //   Variable x(nash::tensor({2.0}), /*requires_grad=*/true);

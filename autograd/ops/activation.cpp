@@ -35,7 +35,7 @@ Variable leaky_relu(const Variable& x, double slope) {
   NASH_CHECK(slope >= 0.0, "leaky_relu: slope must be >= 0, got ", slope);
   return make_op("leaky_relu", nash::leaky_relu(x.value(), slope), {x},
                  {[x, slope](const Variable& dy) {
-                   return dy * constant(nash::where(nash::gt(x.value(), 0.0), 1.0, slope));
+                   return where(nash::gt(x.value(), 0.0), dy, dy * slope);
                  }});
 }
 

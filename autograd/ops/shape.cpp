@@ -87,6 +87,11 @@ Variable contiguous(const Variable& x) {
                  {[](const Variable& dy) { return dy; }});
 }
 
+// y = a copy of x;  dx = dy
+Variable clone(const Variable& x) {
+  return make_op("clone", x.value().clone(), {x}, {[](const Variable& dy) { return dy; }});
+}
+
 // y = x summed down to shape;  dx = expand(dy, x.shape). Identity when the shapes agree.
 Variable sum_to(const Variable& x, const Shape& shape) {
   if (x.shape() == shape) return x;

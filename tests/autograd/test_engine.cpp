@@ -426,6 +426,9 @@ TEST_CASE("no shared-ownership cycles: dropping every handle frees every impl an
       y.backward(Tensor(), false, /*create_graph=*/true);  // w.grad = 2w, recorded
       wgrad = w.grad().impl();
       CHECK(vals(w.grad()) == Vec{2, 4});
+      // Like torch, the recorded .grad refers back to w (a documented cycle): zero_grad()
+      // breaks it. grad(..., create_graph=true) never forms it (the WGAN-GP pattern above).
+      w.zero_grad();
     }
     CHECK(all_expired());
   }
