@@ -71,9 +71,12 @@ void pack_a_tile(bool trans_a, const T* A, int64_t lda, int64_t i0, int64_t k0, 
   if (!trans_a) {
     for (int i = 0; i < mr; ++i)
       std::memcpy(dst + i * kKC, A + (i0 + i) * lda + k0, sizeof(T) * kc);
+  } else if (mr == kMR) {  // the common tile: a fixed-size copy the compiler inlines
+    for (int64_t k = 0; k < kc; ++k)
+      std::memcpy(dst + k * kMR, A + (k0 + k) * lda + i0, sizeof(T) * kMR);
   } else {
     for (int64_t k = 0; k < kc; ++k)
-      std::memcpy(dst + k * mr, A + (k0 + k) * lda + i0, sizeof(T) * mr);
+      for (int i = 0; i < mr; ++i) dst[k * mr + i] = A[(k0 + k) * lda + i0 + i];
   }
 }
 
