@@ -21,6 +21,9 @@ Linear::Linear(const LinearOptions& o, Generator& gen) : Module("Linear"), optio
 Linear::Linear(int64_t in_features, int64_t out_features, bool bias, Generator& gen)
     : Linear(LinearOptions{in_features, out_features, bias}, gen) {}
 
+Linear::Linear(int64_t in_features, int64_t out_features, Generator& gen)
+    : Linear(LinearOptions{in_features, out_features, true}, gen) {}
+
 void init_bias_like_torch(Variable& bias, const Variable& weight, Generator& gen) {
   if (!bias.defined()) return;
   const int64_t fan_in = init::calculate_fan_in_and_fan_out(weight.shape()).fan_in;

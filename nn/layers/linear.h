@@ -16,6 +16,7 @@ struct LinearOptions {
 
 // x [..., D_in] -> y [..., D_out]
 //   nash::nn::Linear fc(784, 512);                                   // default_generator()
+//   nash::nn::Linear fc2(784, 512, gen);                             // a Generator of yours
 //   nash::nn::Linear head({.in_features = 512, .out_features = 1, .bias = false}, gen);
 class Linear : public Module {
  public:
@@ -26,6 +27,7 @@ class Linear : public Module {
   explicit Linear(const LinearOptions& options, Generator& gen = default_generator());
   Linear(int64_t in_features, int64_t out_features, bool bias = true,
          Generator& gen = default_generator());
+  Linear(int64_t in_features, int64_t out_features, Generator& gen);
 
   // PyTorch's default: weight by kaiming_uniform_(a = sqrt(5)), i.e. U(-1/sqrt(D_in), 1/sqrt(D_in)),
   // and bias U(-1/sqrt(D_in), 1/sqrt(D_in)); weight drawn first, then bias.

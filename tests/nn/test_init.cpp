@@ -219,7 +219,7 @@ TEST_CASE("init: manual_seed makes default initialisation reproducible", "[nn]")
   CHECK(equal(a.bias.value(), b.bias.value()));
   CHECK_FALSE(equal(b.weight.value(), c.weight.value()));
   Generator g1(3), g2(3);
-  Linear d(20, 10, true, g1), e(20, 10, true, g2);
+  Linear d(20, 10, true, g1), e(20, 10, g2);
   CHECK(equal(d.weight.value(), e.weight.value()));
   CHECK(default_generator().seed() == 7);
 }
