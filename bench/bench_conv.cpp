@@ -46,12 +46,14 @@ const std::vector<ConvCase>& cases() {
   return v;
 }
 
+using nash::detail::ConvGeom;
+using nash::detail::ConvPlan;
+
 struct Setup {
   Conv2dArgs a;
-  nash::detail::ConvGeom g;
+  ConvGeom g;
   Tensor x, w, dy;
-  int64_t Kdim, P, chunk, group;
-  double flops;  // one pass
+  double flops;  // one pass: 2*N*O*OH*OW*C*KH*KW
 };
 
 Setup make_setup(const ConvCase& c) {
@@ -64,41 +66,91 @@ Setup make_setup(const ConvCase& c) {
   s.x = nash::normal({c.N, c.C, c.H, c.W}, 0, 1, gen);
   s.w = nash::normal({c.O, c.C, c.K, c.K}, 0, 0.05, gen);
   s.dy = nash::normal({c.N, c.O, OH, OW}, 0, 1, gen);
-  s.Kdim = c.C * c.K * c.K;
-  s.P = OH * OW;
-  const nash::detail::ConvPlan plan = nash::detail::conv_plan(s.g, sizeof(float));
-  s.chunk = plan.chunk;
-  s.group = plan.group;
-  s.flops = 2.0 * c.N * c.O * s.P * s.Kdim;
+  s.flops = 2.0 * c.N * c.O * OH * OW * c.C * c.K * c.K;
   return s;
 }
 
-// The (first) GEMM of each pass, "MxNxK x calls": the label says what the GEMM sees.
-std::string gemm_label(const Setup& s, int what) {
-  const int64_t cols = s.chunk * s.P, kg = s.group * s.g.KH * s.g.KW;
-  const int64_t calls = (s.g.N + s.chunk - 1) / s.chunk * ((s.g.C + s.group - 1) / s.group);
-  auto shape = [&](int64_t m, int64_t n, int64_t k) {
-    return std::to_string(m) + "x" + std::to_string(n) + "x" + std::to_string(k) + " x" +
-           std::to_string(calls);
-  };
-  const std::string f = shape(s.g.O, cols, kg), bi = shape(kg, cols, s.g.O),
-                    bw = shape(s.g.O, kg, cols);
-  switch (what) {
-    case 0: return "fwd " + f;
-    case 1: return "bwd_in " + bi;
-    case 2: return "bwd_w " + bw;
-    default: return "fwd " + f + ", bwd_in " + bi + ", bwd_w " + bw;
+// The GEMM sequence of one pass as conv_im2col.cpp runs it, on buffers of the chunk's size.
+// kind 0: y (+)= w_group @ col_group (forward); 1: dcol_group = w_group^T @ dy (backward input
+// through col2im); 2: dw_group (+)= dy @ col_group^T (backward weight).
+struct GemmPass {
+  int kind;
+  ConvGeom g;
+  ConvPlan plan;
+  std::vector<float> col, w, dy, dw;
+};
+
+GemmPass make_pass(const Setup& s, int what) {
+  GemmPass p{what, s.g, {}, {}, {}, {}, {}};
+  const ConvGeom& g = s.g;
+  if (what == 1 && g.a.stride[0] == 1 && g.a.stride[1] == 1 && g.a.padding[0] <= g.KH - 1 &&
+      g.a.padding[1] <= g.KW - 1) {
+    // Stride 1: the input gradient runs as a forward conv of dy with the flipped weight.
+    Conv2dArgs t = g.a;
+    t.padding = {g.KH - 1 - g.a.padding[0], g.KW - 1 - g.a.padding[1]};
+    p.kind = 0;
+    p.g = ConvGeom{g.N, g.O, g.OH, g.OW, g.C, g.KH, g.KW, g.H, g.W, t};
   }
+  p.plan = nash::detail::conv_plan(p.g, sizeof(float));
+  const int64_t KK = p.g.KH * p.g.KW, cols = p.plan.chunk * p.g.OH * p.g.OW;
+  p.col.assign(p.plan.group * KK * cols, 0.5f);
+  p.w.assign(p.g.O * p.g.C * KK, 0.01f);
+  p.dy.assign(p.g.O * cols, 0.25f);
+  p.dw.assign(p.g.O * p.g.C * KK, 0.f);
+  return p;
+}
+
+void run_pass(GemmPass& p) {
+  const ConvGeom& g = p.g;
+  const int64_t KK = g.KH * g.KW, K = g.C * KK, P = g.OH * g.OW;
+  for (int64_t n0 = 0; n0 < g.N; n0 += p.plan.chunk) {
+    const int64_t n = std::min(p.plan.chunk, g.N - n0) * P;
+    for (int64_t c0 = 0; c0 < g.C; c0 += p.plan.group) {
+      const int64_t kg = std::min(p.plan.group, g.C - c0) * KK;
+      if (p.kind == 0)
+        nash::gemm::sgemm(false, false, g.O, n, kg, 1.f, p.w.data() + c0 * KK, K, p.col.data(), n,
+                          c0 == 0 ? 0.f : 1.f, p.dy.data(), n);
+      else if (p.kind == 1)
+        nash::gemm::sgemm(true, false, kg, n, g.O, 1.f, p.w.data() + c0 * KK, K, p.dy.data(), n,
+                          0.f, p.col.data(), n);
+      else
+        nash::gemm::sgemm(false, true, g.O, kg, n, 1.f, p.dy.data(), n, p.col.data(), n,
+                          n0 == 0 ? 0.f : 1.f, p.dw.data() + c0 * KK, K);
+    }
+  }
+}
+
+// "MxNxK x calls": the GEMM shape of one chunk and channel group, and how many run per pass.
+std::string pass_label(const GemmPass& p) {
+  const ConvGeom& g = p.g;
+  const int64_t cols = p.plan.chunk * g.OH * g.OW, kg = p.plan.group * g.KH * g.KW;
+  const int64_t calls = (g.N + p.plan.chunk - 1) / p.plan.chunk * ((g.C + p.plan.group - 1) / p.plan.group);
+  const int64_t m = p.kind == 1 ? kg : g.O, n = p.kind == 2 ? kg : cols, k = p.kind == 0 ? kg : p.kind == 1 ? g.O : cols;
+  return std::to_string(m) + "x" + std::to_string(n) + "x" + std::to_string(k) + " x" +
+         std::to_string(calls);
+}
+
+std::string label(const Setup& s, int what) {
+  const char* names[] = {"fwd ", "bwd_in ", "bwd_w "};
+  std::string out;
+  for (int i = 0; i < 3; ++i)
+    if (what == i || what == 3) {
+      GemmPass p = make_pass(s, i);
+      out += (out.empty() ? "" : ", ") + std::string(names[i]) +
+             (i == 1 && p.kind == 0 ? "as fwd of dy " : "") + pass_label(p);
+    }
+  return out;
 }
 
 void set_counters(benchmark::State& st, const Setup& s, int passes) {
   st.counters["GFLOP/s"] = benchmark::Counter(passes * s.flops / 1e9,
                                               benchmark::Counter::kIsIterationInvariantRate);
-  st.counters["col_MB"] = double(s.Kdim) * s.g.N * s.P * sizeof(float) / 1e6;
-  st.counters["K"] = double(s.Kdim);
+  const double K = double(s.g.C * s.g.KH * s.g.KW);
+  st.counters["col_MB"] = K * s.g.N * s.g.OH * s.g.OW * sizeof(float) / 1e6;
+  st.counters["K"] = K;
 }
 
-// What=0 forward, 1 backward input, 2 backward weight, 3 all three.
+// what = 0 forward, 1 backward input, 2 backward weight, 3 all three.
 void bm_conv(benchmark::State& st, ConvCase c, int what) {
   const Setup s = make_setup(c);
   for (auto _ : st) {
@@ -109,32 +161,17 @@ void bm_conv(benchmark::State& st, ConvCase c, int what) {
       benchmark::DoNotOptimize(nash::conv2d_backward_weight(s.dy, s.x, s.w.shape(), s.a));
   }
   set_counters(st, s, what == 3 ? 3 : 1);
-  st.SetLabel(gemm_label(s, what));
+  st.SetLabel(label(s, what));
 }
 
-// The sgemm calls of the same pass, on buffers of the chunk's size (no im2col, no copies).
+// The same pass's sgemm calls alone: no im2col, col2im, copies or allocation.
 void bm_gemm(benchmark::State& st, ConvCase c, int what) {
   const Setup s = make_setup(c);
-  const int64_t cols = s.chunk * s.P, O = c.O, K = s.Kdim, KK = c.K * c.K;
-  std::vector<float> col(s.group * KK * cols, 0.5f), out(O * cols, 0.f), dw(O * K, 0.f);
-  std::vector<float> w(s.w.values<float>());
-  std::vector<float> dyc(O * cols, 0.25f);
+  std::vector<GemmPass> passes;
+  for (int i = 0; i < 3; ++i)
+    if (what == i || what == 3) passes.push_back(make_pass(s, i));
   for (auto _ : st) {
-    for (int64_t n0 = 0; n0 < c.N; n0 += s.chunk) {
-      const int64_t n = std::min(s.chunk, c.N - n0) * s.P;
-      for (int64_t c0 = 0; c0 < c.C; c0 += s.group) {
-        const int64_t kg = std::min(s.group, c.C - c0) * KK;
-        if (what == 0 || what == 3)
-          nash::gemm::sgemm(false, false, O, n, kg, 1.f, w.data() + c0 * KK, K, col.data(), n,
-                            c0 == 0 ? 0.f : 1.f, out.data(), n);
-        if (what == 1 || what == 3)
-          nash::gemm::sgemm(true, false, kg, n, O, 1.f, w.data() + c0 * KK, K, dyc.data(), n, 0.f,
-                            col.data(), n);
-        if (what == 2 || what == 3)
-          nash::gemm::sgemm(false, true, O, kg, n, 1.f, dyc.data(), n, col.data(), n,
-                            n0 == 0 ? 0.f : 1.f, dw.data() + c0 * KK, K);
-      }
-    }
+    for (GemmPass& p : passes) run_pass(p);
     benchmark::ClobberMemory();
   }
   set_counters(st, s, what == 3 ? 3 : 1);

@@ -9,9 +9,11 @@
 // conv_transpose2d is conv2d's input gradient: conv_transpose2d(x, w) == conv2d_backward_input(x, w).
 //
 // How it runs: im2col + one GEMM for a whole chunk of the batch (the columns of all its samples
-// side by side), so small feature maps still give the GEMM a wide matrix; col2im accumulates
-// each output plane in one thread (no atomics). Results are bitwise identical for any thread
-// count: chunking depends on shapes only and every sum runs in a fixed order.
+// side by side), so small feature maps still give the GEMM a wide matrix, and L2-sized channel
+// groups when one sample's columns are large; col2im accumulates each input plane in one thread
+// (no atomics). With stride 1 the input gradient is itself run as a forward conv of dy with the
+// flipped weight (no col2im), and 1x1 stride-1 convs skip im2col. Results are bitwise identical
+// for any thread count: the work plan depends on shapes only and every sum has a fixed order.
 //
 // Worked example:
 //   nash::Tensor x = nash::normal({64, 3, 32, 32}, 0, 1, gen);            // [N, C, H, W]

@@ -6,6 +6,7 @@
 //   x[n0+j, c, oh*sh - ph + kh*dh, ow*sw - pw + kw*dw] (0 outside the input).
 // forward:         y_chunk [O, nb*P]  = w [O, K] @ col
 // backward input:  dcol [K, nb*P]     = w^T @ dy_chunk [O, nb*P], then col2im sums into dx
+//                  (stride 1: a forward conv of dy with the flipped weight instead)
 // backward weight: dw [O, K]         += dy_chunk @ col^T
 // A sample whose columns outgrow the budget is cut into groups of channels instead (rows
 // [c0*KH*KW, c1*KH*KW) of col at a time): forward accumulates the groups' GEMMs into y, the
@@ -280,9 +281,36 @@ Tensor forward_impl(const Tensor& x_in, const Tensor& w_in, const Tensor& b_in, 
   return y;
 }
 
+// With stride 1, dx is itself a convolution: dx = conv2d(dy, w', padding d*(k-1) - p) with
+// w'[c, o, kh, kw] = w[o, c, KH-1-kh, KW-1-kw]. That costs an im2col over dy's O channels (plain
+// copies) instead of a col2im read-modify-write over x's C channels.
+bool backward_input_as_forward(const ConvGeom& g) {
+  return g.a.stride[0] == 1 && g.a.stride[1] == 1 && !col_is_input(g) &&
+         g.a.padding[0] <= g.a.dilation[0] * (g.KH - 1) &&
+         g.a.padding[1] <= g.a.dilation[1] * (g.KW - 1);
+}
+
+template <class T>
+Tensor backward_input_by_forward(const Tensor& dy, const Tensor& w_in, const Tensor& bias,
+                                 const ConvGeom& g) {
+  const Tensor w = w_in.contiguous();
+  Tensor wt = empty({g.C, g.O, g.KH, g.KW}, w.dtype());
+  const T* src = w.data<T>();
+  T* dst = wt.data<T>();
+  const int64_t KK = g.KH * g.KW;
+  for (int64_t o = 0; o < g.O; ++o)
+    for (int64_t c = 0; c < g.C; ++c)
+      for (int64_t k = 0; k < KK; ++k) dst[(c * g.O + o) * KK + (KK - 1 - k)] = src[(o * g.C + c) * KK + k];
+  Conv2dArgs a = g.a;
+  a.padding = {g.a.dilation[0] * (g.KH - 1) - g.a.padding[0],
+               g.a.dilation[1] * (g.KW - 1) - g.a.padding[1]};
+  return forward_impl<T>(dy, wt, bias, ConvGeom{g.N, g.O, g.OH, g.OW, g.C, g.KH, g.KW, g.H, g.W, a});
+}
+
 template <class T>
 Tensor backward_input_impl(const Tensor& dy_in, const Tensor& w_in, const Tensor& b_in,
                            const ConvGeom& g) {
+  if (backward_input_as_forward(g)) return backward_input_by_forward<T>(dy_in, w_in, b_in, g);
   Tensor dx = empty({g.N, g.C, g.H, g.W}, dy_in.dtype());
   const int64_t KK = g.KH * g.KW, K = g.C * KK, P = g.OH * g.OW, HW = g.H * g.W;
   if (dx.numel() == 0) return dx;

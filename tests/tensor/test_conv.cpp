@@ -56,6 +56,9 @@ std::vector<Case> cases() {
       {4, 1, 5, 5, 3, 1, 1, args(1, 1, 0, 0, 1, 1)},
       {2, 2, 6, 6, 3, 5, 5, args(1, 1, 2, 2, 1, 1)},
       {2, 2, 10, 12, 3, 3, 3, args(2, 3, 1, 1, 1, 1)},  // transposed: output_padding [1, 2]
+      // Stride 1 computes dx as a forward conv of dy, except when padding > dilation*(k-1):
+      {2, 2, 5, 6, 3, 2, 2, args(1, 1, 2, 2, 1, 1)},
+      {2, 3, 7, 8, 2, 3, 2, args(1, 1, 2, 1, 2, 1)},
       {3, 3, 16, 17, 4, 1, 1, args(1, 1, 0, 0, 1, 1)},  // 1x1 on 272 columns: GEMMs on x itself
       // Output widths >= 16 take the row-copy im2col/col2im (narrower ones an index table).
       {2, 3, 11, 37, 2, 3, 4, args(2, 2, 1, 2, 1, 2)},
