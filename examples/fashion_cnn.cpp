@@ -3,6 +3,7 @@
 // penultimate activations (nn::FashionCnn::features).
 //
 // Usage: fashion_cnn [--epochs 5] [--batch 64] [--lr 1e-3] [--seed 0] [--threads N]
+//                    [--limit N (first N training images; 0: all)]
 //                    [--data /usr/share/datasets/fashion-mnist]
 //                    [--out runs/fashion_cnn.safetensors]   ("" or "-": do not save)
 // Load it back with: nn::FashionCnn cnn; nn::load_checkpoint(path, cnn);
@@ -23,7 +24,7 @@ using namespace nash;
 namespace {
 
 struct Args {
-  int64_t epochs = 5, batch = 64, threads = 0;
+  int64_t epochs = 5, batch = 64, limit = 0, threads = 0;
   double lr = 1e-3;
   uint64_t seed = 0;
   std::string data = "/usr/share/datasets/fashion-mnist";
@@ -36,7 +37,7 @@ Args parse(int argc, char** argv) {
     const std::string flag = argv[i];
     if (flag == "--help" || flag == "-h") {
       std::printf("usage: fashion_cnn [--epochs N] [--batch N] [--lr X] [--seed N] [--threads N]"
-                  " [--data DIR] [--out PATH]\n");
+                  " [--limit N] [--data DIR] [--out PATH]\n");
       std::exit(0);
     }
     if (i + 1 >= argc) throw std::runtime_error("flag " + flag + " needs a value");
@@ -46,6 +47,7 @@ Args parse(int argc, char** argv) {
     else if (flag == "--lr") a.lr = std::stod(v);
     else if (flag == "--seed") a.seed = std::stoull(v);
     else if (flag == "--threads") a.threads = std::stoll(v);
+    else if (flag == "--limit") a.limit = std::stoll(v);
     else if (flag == "--data") a.data = v;
     else if (flag == "--out") a.out = v;
     else throw std::runtime_error("unknown flag " + flag + " (try --help)");
@@ -70,7 +72,10 @@ int main(int argc, char** argv) try {
 
   double total = 0;
   auto reports = nn::train_classifier(
-      model, opt, train, test, {.epochs = args.epochs, .batch_size = args.batch, .seed = args.seed},
+      model, opt, train, test, {.epochs = args.epochs,
+                                  .batch_size = args.batch,
+                                  .seed = args.seed,
+                                  .train_limit = args.limit},
       [&](const nn::EpochReport& r) {
         total += r.train_seconds;
         std::printf("epoch %2ld  loss %.4f  train acc %.4f  test acc %.4f  train %.1f s  eval %.1f s\n",

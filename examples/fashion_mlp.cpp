@@ -2,7 +2,8 @@
 // Prints train loss, train and test accuracy and the wall time of every epoch.
 //
 // Usage: fashion_mlp [--epochs 10] [--batch 64] [--lr 1e-3] [--hidden 256] [--seed 0]
-//                    [--threads N] [--data /usr/share/datasets/fashion-mnist]
+//                    [--threads N] [--limit N (first N training images; 0: all)]
+//                    [--data /usr/share/datasets/fashion-mnist]
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -18,7 +19,7 @@ using namespace nash;
 namespace {
 
 struct Args {
-  int64_t epochs = 10, batch = 64, hidden = 256, threads = 0;
+  int64_t epochs = 10, batch = 64, limit = 0, hidden = 256, threads = 0;
   double lr = 1e-3;
   uint64_t seed = 0;
   std::string data = "/usr/share/datasets/fashion-mnist";
@@ -30,7 +31,7 @@ Args parse(int argc, char** argv) {
     const std::string flag = argv[i];
     if (flag == "--help" || flag == "-h") {
       std::printf("usage: fashion_mlp [--epochs N] [--batch N] [--lr X] [--hidden N] [--seed N]"
-                  " [--threads N] [--data DIR]\n");
+                  " [--threads N] [--limit N] [--data DIR]\n");
       std::exit(0);
     }
     if (i + 1 >= argc) throw std::runtime_error("flag " + flag + " needs a value");
@@ -41,6 +42,7 @@ Args parse(int argc, char** argv) {
     else if (flag == "--hidden") a.hidden = std::stoll(v);
     else if (flag == "--seed") a.seed = std::stoull(v);
     else if (flag == "--threads") a.threads = std::stoll(v);
+    else if (flag == "--limit") a.limit = std::stoll(v);
     else if (flag == "--data") a.data = v;
     else throw std::runtime_error("unknown flag " + flag + " (try --help)");
   }
@@ -64,7 +66,10 @@ int main(int argc, char** argv) try {
 
   double total = 0;
   auto reports = nn::train_classifier(
-      model, opt, train, test, {.epochs = args.epochs, .batch_size = args.batch, .seed = args.seed},
+      model, opt, train, test, {.epochs = args.epochs,
+                                  .batch_size = args.batch,
+                                  .seed = args.seed,
+                                  .train_limit = args.limit},
       [&](const nn::EpochReport& r) {
         total += r.train_seconds;
         std::printf("epoch %2ld  loss %.4f  train acc %.4f  test acc %.4f  train %.1f s  eval %.1f s\n",

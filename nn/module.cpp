@@ -153,7 +153,8 @@ void Module::to(DType dtype) {
     *p = Variable(p->value().to(dtype), rg);
     p->set_name(name);
   }
-  for (auto& [n, b] : buffers_) *b = b->to(dtype);
+  for (auto& [n, b] : buffers_)  // like torch, only floating-point buffers convert
+    if (b->dtype() != DType::Int64) *b = b->to(dtype);
   for (auto& [n, c] : children_) c->to(dtype);
 }
 
