@@ -223,7 +223,7 @@ TEST_CASE("reduction kernels: vector path == scalar reference", "[tensor][kernel
   CHECK(std::isnan(kernels::extreme_reference(d.data(), 1000, false)));
 }
 
-TEST_CASE("float tanh approximation is within 5 ulp of libm and saturates exactly", "[tensor][kernels]") {
+TEST_CASE("float tanh approximation is within 8 ulp of libm and saturates exactly", "[tensor][kernels]") {
   Tensor x = linspace(-12, 12, 2400001);
   const std::vector<float> xv = x.values<float>(), yv = nash::tanh(x).values<float>();
   double worst_ulp = 0;
@@ -232,7 +232,7 @@ TEST_CASE("float tanh approximation is within 5 ulp of libm and saturates exactl
     const double ulp = std::abs(std::nextafter(static_cast<float>(want), 2.0f) - static_cast<float>(want));
     worst_ulp = std::max(worst_ulp, std::abs(yv[i] - want) / ulp);
   }
-  CHECK(worst_ulp < 5.0);
+  CHECK(worst_ulp < 8.0);  // 4.6 when xsimd's fma (mul + add on AVX-512) is contracted, 6.6 if not
   Tensor edge = tensor({9, -9, 50, -INFINITY, 1e-5, -0.0, NAN});
   const std::vector<float> e = nash::tanh(edge).values<float>();
   CHECK(e[0] == 1.0f);
