@@ -4,6 +4,8 @@
 //
 //   ./build/bench/bench_conv --benchmark_min_time=0.2
 //   ./build/bench/bench_conv --benchmark_filter='G1'
+//   NASH_NUM_THREADS=1 ./build/bench/bench_conv    (on a busy shared machine: spinning OpenMP
+//   barriers of oversubscribed threads make 2-thread timings meaningless; or OMP_WAIT_POLICY=passive)
 // Counters: GFLOP/s (2*N*O*OH*OW*C*KH*KW per pass, 3 passes for "fwd+bwd"), col_MB = the
 // column buffer written and read per pass, K = C*KH*KW, the GEMM depth of the forward pass.
 // The conv rows carry a label with the GEMM shapes of each pass (M x N x K per chunk x chunks).
