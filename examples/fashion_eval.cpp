@@ -6,7 +6,7 @@
 // families the class histogram. Writes samples/step_N.png like the other examples.
 //
 //   fashion_eval --family cgan --steps 3000 --classifier runs/fashion_cnn.safetensors
-//                [--samples 10000] [--seed 0] [--threads 2] [--data DIR] [--out runs/eval_cgan]
+//                [--samples 10000] [--max-seconds S (stop training early)] [--seed 0] [--threads 2] [--data DIR] [--out runs/eval_cgan]
 // Prints one machine-readable line at the end:
 //   RESULT family=cgan steps=3000 train_s=... fd=... fd_real=... label_acc=... hist=a,b,...
 #include <chrono>
@@ -26,6 +26,7 @@ struct EvalFlags {
   std::string family = "gan";
   std::string classifier = "runs/fashion_cnn.safetensors";
   int64_t samples = 10000;
+  double max_seconds = 0;  // > 0: stop training early when this wall time is spent
   example::Flags train;
 };
 
@@ -39,13 +40,14 @@ EvalFlags parse(int argc, char** argv) {
     if (a == "--family") e.family = v;
     else if (a == "--classifier") e.classifier = v;
     else if (a == "--samples") e.samples = std::stoll(v);
+    else if (a == "--max-seconds") e.max_seconds = std::stod(v);
     else if (a == "--steps") e.train.steps = std::stoll(v);
     else if (a == "--seed") e.train.seed = std::stoull(v);
     else if (a == "--data") e.train.data = v;
     else if (a == "--out") e.train.out = v;
     else if (a == "--threads") e.train.threads = std::stoi(v);
     else fail("fashion_eval: unknown flag ", a,
-              " (expected --family, --steps, --classifier, --samples, --seed, --data, --out, --threads)");
+              " (expected --family, --steps, --classifier, --samples, --max-seconds, --seed, --data, --out, --threads)");
   }
   if (e.train.out.empty()) e.train.out = "runs/eval_" + e.family;
   set_num_threads(e.train.threads);
@@ -85,8 +87,33 @@ int main(int argc, char** argv) try {
 
   Trainer t = make_trainer(e.family, e.train);
   auto t0 = std::chrono::steady_clock::now();
-  example::train_and_sample(t, e.train);
+  // The loop of example::train_and_sample, with a wall-time budget on top of the step budget.
+  std::filesystem::create_directories(e.train.out + "/samples");
+  Tensor grid_z = t.noise(100), grid_labels;
+  if (t.generator().num_classes > 0) {
+    std::vector<int64_t> rows(100);
+    for (int64_t i = 0; i < 100; ++i) rows[i] = i / 10;  // row r holds class r
+    grid_labels = from_vector(rows, {100});
+  }
+  int64_t steps = 0;
+  while (steps < e.train.steps && (e.max_seconds <= 0 || seconds_since(t0) < e.max_seconds)) {
+    StepStats s = t.step();
+    ++steps;
+    if (steps % 100 == 0) {
+      std::printf("step %5lld  d_loss %.4f  g_loss %.4f  D(x) %.3f  D(G(z)) %.3f  %.1f s\n",
+                  static_cast<long long>(steps), s.d_loss, s.g_loss, s.d_real, s.d_fake,
+                  seconds_since(t0));
+      std::fflush(stdout);
+    }
+    if (steps % 500 == 0)
+      write_image_grid(e.train.out + "/samples/step_" + std::to_string(steps) + ".png",
+                       t.sample(grid_z, grid_labels), 10);
+  }
   const double train_s = seconds_since(t0);
+  const std::string grid = e.train.out + "/samples/step_" + std::to_string(steps) + ".png";
+  write_image_grid(grid, t.sample(grid_z, grid_labels), 10);
+  std::printf("trained %lld G steps in %.1f s; final grid %s\n", static_cast<long long>(steps),
+              train_s, grid.c_str());
 
   // 10,000 generated images in batches of 500 (G as the examples sample it); CGAN: balanced labels.
   auto g0 = std::chrono::steady_clock::now();
@@ -126,7 +153,7 @@ int main(int argc, char** argv) try {
   std::printf("class histogram %s\n", h.c_str());
   std::printf("RESULT family=%s steps=%lld train_s=%.1f eval_s=%.1f fd=%.3f fd_real=%.3f "
               "label_acc=%s hist=%s\n",
-              e.family.c_str(), static_cast<long long>(e.train.steps), train_s, eval_s, fd, fd_real,
+              e.family.c_str(), static_cast<long long>(steps), train_s, eval_s, fd, fd_real,
               conditional ? std::to_string(acc).c_str() : "-", h.c_str());
   return 0;
 } catch (const std::exception& ex) {
