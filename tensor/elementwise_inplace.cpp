@@ -1,6 +1,7 @@
 // In-place ops: x op= y with y broadcast to x's shape (x keeps its shape), fills and copies.
 // Aliasing: a y that shares x's storage but is a different view is copied before x is written,
 // so results match reading all of y first; the identical view (x += x) runs in place directly.
+#include <algorithm>
 #include <cstring>
 
 #include "tensor/kernels/elementwise.h"
@@ -55,6 +56,47 @@ Tensor& fill_(Tensor& x, double value) {
 
 Tensor& zero_(Tensor& x) { return fill_(x, 0.0); }
 
+namespace {
+// A copy whose destination runs along the last dim while the source runs along the one before
+// (x.t().contiguous(), NHWC -> NCHW) goes tile by tile, so both sides stay in cache. Returns
+// false when the layout is not of that kind.
+template <class D, class S>
+bool transpose_copy(const kernels::Loop<2>& l, D* pd, const S* ps) {
+  const int64_t nd = static_cast<int64_t>(l.shape.size());
+  if (nd < 2 || l.strides[0][nd - 1] != 1 || l.strides[1][nd - 2] != 1 ||
+      l.strides[1][nd - 1] == 1 || l.numel() < 1024)
+    return false;
+  constexpr int64_t kTile = 32;
+  const int64_t R = l.shape[nd - 2], C = l.shape[nd - 1];
+  const int64_t d_row = l.strides[0][nd - 2], s_col = l.strides[1][nd - 1];
+  Shape idx(nd - 2, 0);
+  int64_t outer = 1;
+  for (int64_t d = 0; d < nd - 2; ++d) outer *= l.shape[d];
+  int64_t od = 0, os = 0;
+  for (int64_t o = 0; o < outer; ++o) {
+    D* dd = pd + od;
+    const S* ss = ps + os;
+    for (int64_t i0 = 0; i0 < R; i0 += kTile)
+      for (int64_t j0 = 0; j0 < C; j0 += kTile) {
+        const int64_t i1 = std::min(R, i0 + kTile), j1 = std::min(C, j0 + kTile);
+        for (int64_t i = i0; i < i1; ++i)
+          for (int64_t j = j0; j < j1; ++j) dd[i * d_row + j] = kernels::value_cast<D>(ss[i + j * s_col]);
+      }
+    for (int64_t d = nd - 3; d >= 0; --d) {  // next outer index
+      if (++idx[d] < l.shape[d]) {
+        od += l.strides[0][d];
+        os += l.strides[1][d];
+        break;
+      }
+      od -= l.strides[0][d] * (l.shape[d] - 1);
+      os -= l.strides[1][d] * (l.shape[d] - 1);
+      idx[d] = 0;
+    }
+  }
+  return true;
+}
+}  // namespace
+
 // dst = src (converted to dst's dtype), src broadcast to dst's shape.
 Tensor& copy_(Tensor& dst, const Tensor& src_in) {
   kernels::check_defined(dst, "copy_");
@@ -73,6 +115,7 @@ Tensor& copy_(Tensor& dst, const Tensor& src_in) {
       const S* ps = src.data<S>();
       auto loop =
           kernels::make_loop<2>(shape, {dst.strides(), kernels::broadcast_strides(src, shape)});
+      if (transpose_copy(loop, pd, ps)) return;
       kernels::run_rows(loop, [&](const auto& off, int64_t n, const auto& st) {
         D* d = pd + off[0];
         const S* s = ps + off[1];

@@ -199,3 +199,22 @@ TEST_CASE("storage reuses cached blocks for large outputs", "[tensor]") {
   empty_cache();
   CHECK(cached_bytes() == 0);
 }
+
+TEST_CASE("contiguous copies of transposed and permuted views (tiled path)", "[tensor]") {
+  for (const Shape& shape : {Shape{37, 70}, Shape{3, 33, 65}, Shape{2, 5, 40, 41}}) {
+    Tensor x = arange(0, static_cast<double>(numel_of(shape)), 1, DType::Float64).reshape(shape);
+    const int64_t nd = x.dim();
+    Tensor t = x.transpose(nd - 1, nd - 2);
+    Tensor c = t.contiguous();
+    Tensor f = t.to(DType::Float32);  // converting while transposing
+    bool ok = true;
+    test::for_each_pos(t.shape(), [&](const Shape& pos) {
+      ok = ok && c.at(pos) == t.at(pos) && f.at(pos) == t.at(pos);
+    });
+    CHECK(ok);
+  }
+  Tensor nhwc = arange(0, 2 * 6 * 7 * 3, 1).reshape({2, 6, 7, 3});
+  Tensor nchw = nhwc.permute({0, 3, 1, 2}).contiguous();
+  CHECK(nchw.at({1, 2, 5, 4}) == nhwc.at({1, 5, 4, 2}));
+  CHECK(nchw.at({0, 1, 3, 6}) == nhwc.at({0, 3, 6, 1}));
+}
