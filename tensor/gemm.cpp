@@ -5,6 +5,8 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <exception>
 
 #include "tensor/error.h"
@@ -62,6 +64,27 @@ detail::Packing choose_packing(const GemmArgs<T>& p) {
 // the packed operand) than it saves.
 constexpr double kMinFlopsPerThread = 96.0 * 96.0 * 96.0;
 
+// Oversubscription guard. A team waits at its end for every member, and on an
+// oversubscribed machine the OS can start a helper thread milliseconds late (measured on the
+// shared 2-core dev VM at load 15: helpers 8-20 ms late, a 256^3 product taking 13 ms
+// instead of 0.07 ms). Each threaded call records how late its helpers started; past
+// kMaxHelperDelay, GEMM runs on one thread for kSerialPeriod and then tries again. The
+// result does not depend on the thread count, so this only changes the speed.
+using Clock = std::chrono::steady_clock;
+constexpr Clock::duration kMaxHelperDelay = std::chrono::milliseconds(1);
+constexpr Clock::duration kSerialPeriod = std::chrono::seconds(1);
+std::atomic<Clock::rep> g_serial_until{0};
+
+bool helpers_on_time() {
+  return Clock::now().time_since_epoch().count() >=
+         g_serial_until.load(std::memory_order_relaxed);
+}
+void record_helper_delay(Clock::duration delay) {
+  if (delay > kMaxHelperDelay)
+    g_serial_until.store((Clock::now() + kSerialPeriod).time_since_epoch().count(),
+                         std::memory_order_relaxed);
+}
+
 // Threads split C into disjoint rectangles along whichever of M (tiles of MR rows) and N
 // (panels of NR columns) has more units; K is never split, so every C element is reduced by
 // one thread in one fixed order and the bits do not depend on the thread count.
@@ -69,7 +92,7 @@ template <class T>
 void gemm(const char* op, const GemmArgs<T>& p) {
   check_args(op, p);
   if (p.M == 0 || p.N == 0) return;
-  if (p.K == 0 || p.alpha == T(0)) return scale_c(p);
+  if (p.K == 0 || p.alpha == T(0)) return scale_c(p);  // BLAS: A and B are not read
 
   const int64_t m_units = (p.M + detail::kMR - 1) / detail::kMR;
   const int64_t n_units = (p.N + detail::kNR<T> - 1) / detail::kNR<T>;
@@ -79,12 +102,21 @@ void gemm(const char* op, const GemmArgs<T>& p) {
   int64_t threads = std::min<int64_t>(get_num_threads(), units);
   threads = std::min<int64_t>(threads, std::max<int64_t>(1, work / kMinFlopsPerThread));
   const detail::Packing pack = choose_packing(p);
-  if (threads <= 1) return detail::gemm_rectangle(p, 0, p.M, 0, p.N, pack);
+  if (threads <= 1 || !helpers_on_time())
+    return detail::gemm_rectangle(p, 0, p.M, 0, p.N, pack);
 
   std::exception_ptr error;
+  const Clock::time_point start = Clock::now();
+  std::atomic<Clock::rep> latest_start{0};
 #pragma omp parallel num_threads(static_cast<int>(threads))
   {
     const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
+    if (t != 0) {  // how late this helper started
+      const Clock::rep late = (Clock::now() - start).count();
+      Clock::rep seen = latest_start.load(std::memory_order_relaxed);
+      while (late > seen && !latest_start.compare_exchange_weak(seen, late)) {
+      }
+    }
     const int64_t u0 = units * t / nt, u1 = units * (t + 1) / nt;
     try {
       if (split_n)
@@ -98,6 +130,7 @@ void gemm(const char* op, const GemmArgs<T>& p) {
       error = std::current_exception();
     }
   }
+  record_helper_delay(Clock::duration(latest_start.load()));
   if (error) std::rethrow_exception(error);
 }
 }  // namespace
