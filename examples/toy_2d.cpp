@@ -1,12 +1,16 @@
 // Trains a toy preset (gan/presets.h) on the 2-D ring or grid with one seed and prints the mode
 // statistics every N steps: modes covered, the share of high-quality samples (within 3 std of a
 // centre) and the reverse KL of the mode histogram. gaussian1d works too (mean, std, KS).
-// Usage: toy_2d ring|grid|gaussian1d [seed] [print_every] [key=value ...]
+// Usage: toy_2d ring|grid|gaussian1d [seed] [print_every] [key=value ...] [samples=FILE.csv]
 //   e.g. toy_2d ring 3 1000 steps=5000 pack=3 lr_g=2e-4     (keys: see gan::describe)
+//   samples=FILE.csv writes the final evaluation samples, one "x,y" (or "x") row each.
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <fstream>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "gan/presets.h"
 #include "tensor/parallel.h"
@@ -39,7 +43,12 @@ int main(int argc, char** argv) try {
   gan::Preset preset = gan::toy_preset(argv[1]);
   const uint64_t seed = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 0;
   const int64_t every = argc > 3 ? std::atoll(argv[3]) : 1000;
-  for (int i = 4; i < argc; ++i) gan::set_preset_option(preset, argv[i]);
+  std::string samples_path;
+  for (int i = 4; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg.rfind("samples=", 0) == 0) samples_path = arg.substr(8);
+    else gan::set_preset_option(preset, arg);
+  }
   std::printf("# %s\n", gan::describe(preset).c_str());
 
   gan::ToyRun run(preset, seed);
@@ -52,6 +61,18 @@ int main(int argc, char** argv) try {
     }
   }
   print("final", run, run.evaluate(), seed);
+  if (!samples_path.empty()) {
+    Tensor x = run.sample(preset.eval_samples);  // the samples evaluate() measured
+    std::vector<double> v = x.to_vector();
+    const int64_t d = x.numel() / x.size(0);
+    std::ofstream out(samples_path);
+    for (size_t i = 0; i < v.size(); i += d) {
+      out << v[i];
+      for (int64_t j = 1; j < d; ++j) out << ',' << v[i + j];
+      out << '\n';
+    }
+    if (!out) throw std::runtime_error("cannot write " + samples_path);
+  }
   return 0;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "toy_2d: %s\n", e.what());
