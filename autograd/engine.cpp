@@ -98,6 +98,7 @@ struct Engine {
     NASH_CHECK(!node->released, "backward: the graph through op '", node->op,
                "' was already freed by an earlier backward; pass retain_graph=true to the first ",
                "backward to go through it twice");
+    check_versions(*node, *impl);
     for (size_t i = 0; i < node->inputs.size(); ++i) {
       const Variable& in = node->inputs[i];
       if (!node->derivatives[i] || !wanted(in)) continue;
@@ -112,6 +113,24 @@ struct Engine {
                           shape_str(node->input_shapes[i]));
       add_to(in.impl().get(), std::move(g));
     }
+  }
+
+  // The values an op read must not have been overwritten in place since (an optimizer step
+  // between a forward and its backward is the classic case): the gradient would be wrong.
+  static void check_versions(const Node& node, const VariableImpl& out) {
+    auto check = [&](const Tensor& t, uint64_t seen, size_t input) {  // input == size: output
+      uint64_t now = t.storage()->version();
+      if (now == seen) return;
+      std::string what = input < node.inputs.size()
+                             ? "input " + std::to_string(input) + " " + shape_str(t.shape())
+                             : "the output " + shape_str(t.shape());
+      fail("backward: ", what, " of op '", node.op, "' was modified in place after the op used it",
+           " (version ", now, ", expected ", seen, "); its gradient would be wrong. Run backward",
+           " before updating it (e.g. before optimizer.step()), or compute it again");
+    };
+    for (size_t i = 0; i < node.inputs.size(); ++i)
+      if (node.inputs[i].defined()) check(node.inputs[i].value(), node.input_versions[i], i);
+    check(out.value, node.output_version, node.inputs.size());
   }
 
   // Runs one derivative. In anomaly mode the ops inside it are not checked one by one: the

@@ -181,7 +181,11 @@ Variable make_op(const char* op, Tensor value, std::vector<Variable> inputs,
   auto node = std::make_shared<Node>();
   node->op = op;
   node->input_shapes.reserve(inputs.size());
-  for (auto& in : inputs) node->input_shapes.push_back(in.defined() ? in.shape() : Shape{});
+  for (auto& in : inputs) {
+    node->input_shapes.push_back(in.defined() ? in.shape() : Shape{});
+    node->input_versions.push_back(in.defined() ? in.value().storage()->version() : 0);
+  }
+  node->output_version = out.value().storage()->version();
   node->inputs = std::move(inputs);
   node->derivatives.reserve(derivatives.size());
   for (auto& d : derivatives) node->derivatives.push_back(std::move(d.fn));

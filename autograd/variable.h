@@ -92,6 +92,8 @@ struct Node {
   std::vector<DerivativeFn> derivatives;  // cleared when the graph is freed after backward
   std::weak_ptr<VariableImpl> output;
   std::vector<Shape> input_shapes;        // kept for messages and graph export after freeing
+  std::vector<uint64_t> input_versions;   // storage versions the op read (in-place check)
+  uint64_t output_version = 0;
   bool released = false;
   ~Node();  // releases long chains iteratively (no recursion, no stack overflow)
 };

@@ -110,6 +110,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 void matmul_out(Tensor& out, const Tensor& a, const Tensor& b, double alpha, double beta) {
   check_operands(a, b, "matmul_out");
   kernels::check_same_dtype(out, a, "matmul_out");
+  if (out.defined()) out.storage()->bump_version();
   NASH_CHECK(a.dim() == 2 && b.dim() == 2 && out.dim() == 2,
              "matmul_out: expects 2-D tensors, got out ", out.shape(), ", a ", a.shape(), ", b ",
              b.shape());

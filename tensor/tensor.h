@@ -12,6 +12,7 @@
 //   nash::Tensor y = nash::relu(x + b);                         // broadcast over N
 //   std::cout << nash::sum(y, {1}) << "\n";                    // [N]
 #pragma once
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
@@ -40,10 +41,15 @@ class Storage {
   Storage& operator=(const Storage&) = delete;
   void* data() const { return data_; }
   size_t nbytes() const { return nbytes_; }
+  // Counts in-place writes (add_, copy_, fill_, matmul_out, ...). Autograd records the version an
+  // op saw and refuses to differentiate through values overwritten since (like torch).
+  uint64_t version() const { return version_.load(std::memory_order_relaxed); }
+  void bump_version() { version_.fetch_add(1, std::memory_order_relaxed); }
 
  private:
   void* data_ = nullptr;
   size_t nbytes_ = 0;
+  std::atomic<uint64_t> version_{0};
 };
 
 // Storage keeps freed blocks of 64 KiB and more for reuse (up to 1 GiB, or NASH_CACHE_BYTES), so

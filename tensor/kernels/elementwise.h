@@ -41,11 +41,13 @@ void run_rows(const Loop<N>& loop, F&& f) {
   });
 }
 
+// Every in-place writer passes here before writing: it also bumps the storage's version.
 inline void check_writable(const Tensor& x, const char* op) {
   for (int64_t d = 0; d < x.dim(); ++d)
     NASH_CHECK(x.strides()[d] != 0 || x.shape()[d] <= 1, op,
                ": cannot write into an expanded tensor ", x.shape(), " with strides ",
                x.strides());
+  x.storage()->bump_version();
 }
 
 inline bool same_view(const Tensor& a, const Tensor& b) {

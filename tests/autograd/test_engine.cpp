@@ -443,3 +443,19 @@ TEST_CASE("backward(create_graph) gives each leaf a .grad of its own", "[autogra
   CHECK_FALSE(a.grad().same(b.grad()));
   CHECK_FALSE(a.grad().value().shares_storage(b.grad().value()));
 }
+
+// An optimizer-style in-place update between a forward and its backward would silently give
+// wrong gradients (the derivative reads the new value): the engine refuses, like torch.
+TEST_CASE("backward refuses values modified in place after use", "[autograd]") {
+  Variable w(nash::tensor({2.0, 3.0}, DType::Float64), true);
+  Variable x(nash::tensor({1.0, 4.0}, DType::Float64), true);
+  Variable loss = sum(w * x);
+  axpy_(w.mutable_value(), -0.1, nash::ones({2}, DType::Float64));  // "optimizer.step()" on w
+  REQUIRE_THROWS_WITH(loss.backward(), Contains("input 0 [2] of op 'mul' was modified in place"));
+  // Recomputing after the update is fine, and so is updating after backward.
+  Variable again = sum(w * x);
+  again.backward();
+  CHECK(x.grad().value().to_vector() == std::vector<double>{1.9, 2.9});
+  add_(w.mutable_value(), 1.0);
+  CHECK(w.grad().value().to_vector() == std::vector<double>{1.0, 4.0});
+}
