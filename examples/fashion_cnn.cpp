@@ -1,12 +1,14 @@
 // Fashion-MNIST with a small CNN (two 3x3 convs, two max-pools, a 128-wide feature layer) and
-// Adam; saves the trained model for the GAN metrics, whose Fréchet distance uses its 128
-// penultimate activations (nn::FashionCnn::features).
+// Adam with a cosine-annealed learning rate. Saves the trained model for the GAN metrics, whose
+// Fréchet distance uses its 128 penultimate activations (nn::extract_features).
 //
 // Usage: fashion_cnn [--epochs 5] [--batch 64] [--lr 1e-3] [--seed 0] [--threads N]
 //                    [--limit N (first N training images; 0: all)]
 //                    [--data /usr/share/datasets/fashion-mnist]
 //                    [--out runs/fashion_cnn.safetensors]   ("" or "-": do not save)
-// Load it back with: nn::FashionCnn cnn; nn::load_checkpoint(path, cnn);
+// Load it back with nn::load_fashion_cnn(path). On a busy machine run it with
+// OMP_WAIT_POLICY=passive (scripts/train_classifier.sh does): libgomp's spinning is ruinous there.
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -78,6 +80,8 @@ int main(int argc, char** argv) try {
                                   .train_limit = args.limit},
       [&](const nn::EpochReport& r) {
         total += r.train_seconds;
+        // Cosine annealing (Loshchilov & Hutter 2017): lr_e = lr/2 (1 + cos(pi e / epochs)).
+        opt.set_lr(args.lr * 0.5 * (1.0 + std::cos(M_PI * double(r.epoch) / double(args.epochs))));
         std::printf("epoch %2ld  loss %.4f  train acc %.4f  test acc %.4f  train %.1f s  eval %.1f s\n",
                     long(r.epoch), r.train_loss, r.train_accuracy, r.test_accuracy,
                     r.train_seconds, r.eval_seconds);

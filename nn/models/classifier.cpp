@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "nn/checkpoint.h"
 #include "nn/data/loader.h"
 #include "nn/layers/activation.h"
 #include "nn/layers/common.h"
@@ -100,6 +101,29 @@ std::string FashionCnn::extra_repr() const {
   return "channels=(" + std::to_string(options.channels1) + ", " +
          std::to_string(options.channels2) + "), feature_dim=" +
          std::to_string(options.feature_dim) + ", dropout=" + repr::real(options.dropout);
+}
+
+Tensor extract_features(FashionCnn& cnn, const Tensor& images, int64_t batch) {
+  NASH_CHECK(batch >= 1, "extract_features: batch must be >= 1, got ", batch);
+  check_images("extract_features", images.shape());
+  const bool was_training = cnn.is_training();
+  cnn.eval();
+  NoGradGuard no_grad;
+  std::vector<Tensor> parts;
+  for (int64_t start = 0; start < images.size(0); start += batch) {
+    const int64_t len = std::min(batch, images.size(0) - start);
+    parts.push_back(cnn.features(Variable(images.narrow(0, start, len))).value());  // [len, D]
+  }
+  cnn.train(was_training);
+  if (parts.empty()) return zeros({0, cnn.options.feature_dim});
+  return parts.size() == 1 ? parts.front() : cat(parts, 0);  // [N, D]
+}
+
+std::shared_ptr<FashionCnn> load_fashion_cnn(const std::string& path) {
+  auto cnn = std::make_shared<FashionCnn>();
+  load_checkpoint(path, *cnn);
+  cnn->eval();
+  return cnn;
 }
 
 // ---- evaluation and training ---------------------------------------------------------------------

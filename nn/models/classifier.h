@@ -11,7 +11,8 @@
 //   nn::train_classifier(cnn, opt, train, test, {.epochs = 3}, [](const nn::EpochReport& r) {
 //     std::printf("epoch %ld: test accuracy %.4f\n", long(r.epoch), r.test_accuracy);
 //   });
-//   Tensor f = cnn.features(x).value();   // [N, 128], for gan::frechet_distance
+//   Tensor f = nn::extract_features(cnn, images);   // [N, 128], for gan::frechet_distance
+//   auto trained = nn::load_fashion_cnn("runs/fashion_cnn.safetensors");  // scripts/train_classifier.sh
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -68,6 +69,15 @@ class FashionCnn : public Module {
   Variable forward(const Variable& x) override;  // [N, 1, 28, 28] -> logits [N, 10]
   std::string extra_repr() const override;
 };
+
+// The Fréchet features of many images: cnn.features in batches of `batch`, in eval mode under
+// no-grad (the model's mode is restored). images [N, 1, 28, 28] in [-1, 1] -> [N, D] float32.
+Tensor extract_features(FashionCnn& cnn, const Tensor& images, int64_t batch = 500);
+
+// A FashionCnn (default options) loaded from a checkpoint written by examples/fashion_cnn
+// (scripts/train_classifier.sh; default path runs/fashion_cnn.safetensors), in eval mode.
+// Throws naming the first mismatch if the file holds another model.
+std::shared_ptr<FashionCnn> load_fashion_cnn(const std::string& path);
 
 // Fraction of images whose argmax logit equals the label, run in eval mode under no-grad in
 // batches of `batch` (the model's train/eval mode is restored afterwards).

@@ -109,6 +109,13 @@ TEST_CASE("FashionCnn: logits [N, 10], Fréchet features [N, 128] feeding the he
   CHECK(amax(f).item() > 0.0);
   // In eval mode dropout is the identity, so the logits are the head applied to the features.
   CHECK(allclose(logits, (*cnn.classifier)(Variable(f)).value(), 1e-5, 1e-6));
+  // Batched extraction (2 + 2 + 1 images) gives the same features, and restores the mode.
+  cnn.train();
+  Tensor batched = nn::extract_features(cnn, x, 2);
+  CHECK(cnn.is_training());
+  REQUIRE(batched.shape() == Shape{5, 128});
+  CHECK(allclose(batched, f, 1e-5, 1e-6));
+  cnn.eval();
   // Parameter names the GAN metrics' checkpoint loader will see.
   auto named = cnn.named_parameters();
   REQUIRE(named.size() == 8);
@@ -134,8 +141,16 @@ TEST_CASE("FashionCnn checkpoint round trip gives identical logits", "[nn]") {
   const std::string path = temp_path("cnn.safetensors");
   nn::save_checkpoint(path, saved, nullptr, {{"test_accuracy", "0.9"}});
   auto metadata = nn::load_checkpoint(path, loaded);
+  auto fresh = nn::load_fashion_cnn(path);
   std::remove(path.c_str());
   CHECK(metadata.at("test_accuracy") == "0.9");
   CHECK(equal(loaded(Variable(x)).value(), expected));
   CHECK(equal(loaded.features(Variable(x)).value(), saved.features(Variable(x)).value()));
+  CHECK_FALSE(fresh->is_training());
+  CHECK(equal((*fresh)(Variable(x)).value(), expected));
+  // A checkpoint of another model is refused with the first mismatching name.
+  nn::FashionMlp mlp;
+  nn::save_checkpoint(path, mlp);
+  REQUIRE_THROWS_WITH(nn::load_fashion_cnn(path), Catch::Contains("model."));
+  std::remove(path.c_str());
 }
