@@ -52,8 +52,10 @@ void RunDir::create() {
   std::error_code ec;
   if (fs::exists(path_, ec)) {
     NASH_CHECK(fs::is_directory(path_, ec), path_, " exists and is not a directory");
-    NASH_CHECK(!fs::exists(checkpoint_path(), ec) && !fs::exists(config_path(), ec), path_,
-               " already holds a run: continue it with --resume ", path_, ", or choose another --out");
+    NASH_CHECK(!fs::exists(checkpoint_path(), ec), path_, " already holds a run: continue it with",
+               " --resume ", path_, ", or choose another --out");
+    NASH_CHECK(!fs::exists(config_path(), ec), path_, " already holds a run that has no checkpoint",
+               " yet (still starting, or killed before its first one): remove it or choose another --out");
   }
   fs::create_directories(path_ + "/samples", ec);
   NASH_CHECK(!ec, "cannot create the run directory ", path_, ": ", ec.message());
@@ -95,6 +97,7 @@ void RunDir::open_metrics(int64_t keep_up_to) {
 void RunDir::append(const MetricsRow& row) {
   rows_.push_back(row);
   std::fprintf(metrics_, "%s\n", metrics_line(row).c_str());
+  std::fflush(metrics_);  // one write per step, so `tail -f metrics.csv` follows the run
 }
 
 void RunDir::flush_metrics() {

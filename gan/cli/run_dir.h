@@ -42,7 +42,7 @@ class RunDir {
   // Opens metrics.csv for appending. keep_up_to >= 0 (resume): first rewrites it (atomically)
   // with only the well-formed rows of steps <= keep_up_to, which are loaded into rows().
   void open_metrics(int64_t keep_up_to);
-  void append(const MetricsRow& row);
+  void append(const MetricsRow& row);  // written through at once
   void flush_metrics();
   const std::vector<MetricsRow>& rows() const { return rows_; }
   void write_loss_svg(gan::Family family) const;  // atomic

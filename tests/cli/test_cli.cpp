@@ -521,6 +521,15 @@ TEST_CASE("nash train: SIGTERM finishes the step, checkpoints, exits 143 and res
   REQUIRE(nash_run(base + std::vector<std::string>{"--out", "straight", "--stop-at", until}, dir, "straight").code == 0);
   CHECK(same_bytes(dir / "run/checkpoint.safetensors", dir / "straight/checkpoint.safetensors"));
   CHECK(metrics_without_seconds(dir / "run/metrics.csv") == metrics_without_seconds(dir / "straight/metrics.csv"));
+
+  // SIGINT (Ctrl-C) does the same with exit code 130
+  pid_t pid2 = spawn(base + std::vector<std::string>{"--out", "int"}, dir, "int");
+  wait_for_rows(dir / "int/metrics.csv", 5, pid2);
+  ::kill(pid2, SIGINT);
+  Result i = wait_for(pid2, dir, "int");
+  CHECK(i.code == 130);
+  CHECK(i.err.find("interrupted") != std::string::npos);
+  CHECK(std::stoll(checkpoint_metadata(dir / "int/checkpoint.safetensors").at("step")) >= 5);
 }
 
 TEST_CASE("nash train: SIGKILL leaves the last complete checkpoint readable and resumable", "[cli]") {
