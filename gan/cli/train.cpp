@@ -137,7 +137,10 @@ std::string default_out(const RunConfig& c) {
 
 std::string join_command(int argc, char** argv) {
   std::string s;
-  for (int i = 0; i < argc; ++i) s += (i ? " " : "") + std::string(argv[i]);
+  for (int i = 0; i < argc; ++i) {
+    if (i) s += ' ';
+    s += argv[i];
+  }
   return s;
 }
 
@@ -199,10 +202,11 @@ void print_banner(const RunConfig& c, const Runtime& r, const std::string& out, 
                static_cast<long long>(r.checkpoint_every));
   std::string line = " ";
   for (auto& [key, value] : training_settings(c)) {
-    std::string item = " " + key + "=" + (value.is_string() ? value.as_string() : to_json(value));
+    std::string item = " ";
+    item.append(key).append("=").append(value.is_string() ? value.as_string() : to_json(value));
     if (line.size() + item.size() > 100) {
       std::fprintf(stderr, "%s\n", line.c_str());
-      line = " ";
+      line.erase(1);  // keep the indent
     }
     line += item;
   }
