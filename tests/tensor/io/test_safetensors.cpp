@@ -268,3 +268,69 @@ TEST_CASE("load_safetensors survives random corruption", "[io][safetensors]") {
   REQUIRE(rejected > 300);
   REQUIRE(loaded > 0);  // e.g. edits inside the data bytes
 }
+
+TEST_CASE("safetensors files agree with an independent Python reader and writer", "[io][safetensors][numpy]") {
+  if (std::system("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") != 0) {
+    WARN("skipped: /usr/bin/python3 has no numpy");
+    return;
+  }
+  TempDir dir;
+  save_safetensors(dir / "nash.safetensors",
+                   {{"w", from_vector(std::vector<float>{1, 2, 3, 4, 5, 6}, {2, 3}).t()},
+                    {"b", from_vector(std::vector<float>{0.5f}, {1})},
+                    {"step", from_vector(std::vector<int64_t>{-7, 1000}, {2})},
+                    {"d", scalar_tensor(0.25, DType::Float64)}},
+                   {{"epoch", "3"}});
+  // The Python side follows the spec with json + struct + numpy: it checks our file, then
+  // writes one the way the reference writer does (tensors sorted by dtype rank, then name;
+  // compact JSON with __metadata__ first; spaces up to 8 bytes).
+  const std::string script = R"PY(
+import json, struct, sys
+import numpy as np
+d = sys.argv[1]
+DT = {"F32": "<f4", "F64": "<f8", "I64": "<i8"}
+raw = open(d + "/nash.safetensors", "rb").read()
+n = struct.unpack("<Q", raw[:8])[0]
+assert (8 + n) % 8 == 0
+h = json.loads(raw[8:8 + n])
+buf = raw[8 + n:]
+assert h.pop("__metadata__") == {"epoch": "3"}
+spans = sorted(tuple(v["data_offsets"]) for v in h.values())
+assert spans[0][0] == 0 and spans[-1][1] == len(buf)
+assert all(a[1] == b[0] for a, b in zip(spans, spans[1:]))
+def get(name):
+    v = h[name]; b, e = v["data_offsets"]
+    return np.frombuffer(buf[b:e], dtype=DT[v["dtype"]]).reshape(v["shape"])
+assert (get("w") == np.array([[1, 4], [2, 5], [3, 6]], dtype=np.float32)).all()
+assert get("b").tolist() == [0.5] and get("step").tolist() == [-7, 1000]
+assert get("d").shape == () and get("d") == 0.25
+tensors = {"z_bias": np.array([1.5, -2.5], dtype="<f4"),
+           "a_weight": np.arange(6, dtype="<f8").reshape(3, 2),
+           "count": np.array([[3]], dtype="<i8"),
+           "odd": np.array([7.0], dtype="<f4")}
+rank = {"<f4": 11, "<f8": 12, "<i8": 13}  # position in the reference's Dtype enum
+order = sorted(tensors, key=lambda k: (-rank[tensors[k].dtype.str], k))
+header = {"__metadata__": {"format": "pt"}}
+off = 0
+for k in order:
+    a = tensors[k]
+    header[k] = {"dtype": {"<f4": "F32", "<f8": "F64", "<i8": "I64"}[a.dtype.str],
+                 "shape": list(a.shape), "data_offsets": [off, off + a.nbytes]}
+    off += a.nbytes
+hb = json.dumps(header, separators=(",", ":")).encode()
+hb += b" " * ((8 - len(hb) % 8) % 8)
+with open(d + "/ref.safetensors", "wb") as f:
+    f.write(struct.pack("<Q", len(hb)) + hb + b"".join(tensors[k].tobytes() for k in order))
+)PY";
+  put(dir / "check.py", script);
+  REQUIRE(std::system(("/usr/bin/python3 " + dir / "check.py" + " " + dir.path).c_str()) == 0);
+
+  SafetensorsFile f = load_safetensors(dir / "ref.safetensors");
+  REQUIRE(f.metadata == std::map<std::string, std::string>{{"format", "pt"}});
+  REQUIRE(f.tensors.size() == 4);
+  REQUIRE(f.get("z_bias").values<float>() == std::vector<float>{1.5f, -2.5f});
+  REQUIRE(f.get("a_weight").shape() == Shape{3, 2});
+  REQUIRE(f.get("a_weight").values<double>() == std::vector<double>{0, 1, 2, 3, 4, 5});
+  REQUIRE(f.get("count").values<int64_t>() == std::vector<int64_t>{3});
+  REQUIRE(f.get("odd").values<float>() == std::vector<float>{7.0f});
+}
