@@ -96,4 +96,9 @@ Json parse_json(std::string_view text, const JsonLimits& limits = {});
 // (", \, control characters); non-finite numbers throw.
 std::string to_json(const Json& value, int indent = -1);
 
+namespace detail {
+// Length of the well-formed UTF-8 sequence starting at s[i], or 0 if it is malformed.
+size_t utf8_sequence_length(std::string_view s, size_t i);
+}  // namespace detail
+
 }  // namespace nash
