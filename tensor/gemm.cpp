@@ -67,22 +67,31 @@ constexpr double kMinFlopsPerThread = 96.0 * 96.0 * 96.0;
 // Oversubscription guard. A team waits at its end for every member, and on an
 // oversubscribed machine the OS can start a helper thread milliseconds late (measured on the
 // shared 2-core dev VM at load 15: helpers 8-20 ms late, a 256^3 product taking 13 ms
-// instead of 0.07 ms). Each threaded call records how late its helpers started; past
-// kMaxHelperDelay, GEMM runs on one thread for kSerialPeriod and then tries again. The
-// result does not depend on the thread count, so this only changes the speed.
+// instead of 0.07 ms). Each threaded call records how late its helpers started; after
+// kLateCallsToBackOff calls in a row with a helper more than kMaxHelperDelay late, GEMM runs
+// on one thread for kSerialPeriod, then tries again. One late call alone means nothing: a
+// helper that slept through a pause (~100 ms or more) takes a scheduler tick (4 ms here) to
+// wake, and is prompt again on the next call. The result does not depend on the thread
+// count, so all this changes is the speed.
 using Clock = std::chrono::steady_clock;
 constexpr Clock::duration kMaxHelperDelay = std::chrono::milliseconds(1);
 constexpr Clock::duration kSerialPeriod = std::chrono::seconds(1);
+constexpr int kLateCallsToBackOff = 3;
 std::atomic<Clock::rep> g_serial_until{0};
+std::atomic<int> g_late_calls{0};
 
 bool helpers_on_time() {
   return Clock::now().time_since_epoch().count() >=
          g_serial_until.load(std::memory_order_relaxed);
 }
 void record_helper_delay(Clock::duration delay) {
-  if (delay > kMaxHelperDelay)
+  if (delay <= kMaxHelperDelay) {
+    g_late_calls.store(0, std::memory_order_relaxed);
+  } else if (g_late_calls.fetch_add(1, std::memory_order_relaxed) + 1 >= kLateCallsToBackOff) {
+    g_late_calls.store(0, std::memory_order_relaxed);
     g_serial_until.store((Clock::now() + kSerialPeriod).time_since_epoch().count(),
                          std::memory_order_relaxed);
+  }
 }
 
 // Threads split C into disjoint rectangles along whichever of M (tiles of MR rows) and N
