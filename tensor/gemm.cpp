@@ -94,23 +94,26 @@ void record_helper_delay(Clock::duration delay) {
   }
 }
 
-// Threads split C into disjoint rectangles along whichever of M (tiles of MR rows) and N
-// (panels of NR columns) has more units; K is never split, so every C element is reduced by
-// one thread in one fixed order and the bits do not depend on the thread count.
+// Threads split C into disjoint rectangles along M (tiles of MR rows) or N (panels of NR
+// columns); K is never split, so every C element is reduced by one thread in one fixed
+// order and the bits do not depend on the thread count.
 template <class T>
 void gemm(const char* op, const GemmArgs<T>& p) {
   check_args(op, p);
   if (p.M == 0 || p.N == 0) return;
   if (p.K == 0 || p.alpha == T(0)) return scale_c(p);  // BLAS: A and B are not read
 
+  // Each thread packs what its rectangle needs, so splitting N duplicates the packing of A
+  // and splitting M that of B: split the side whose operand is not packed, else the longer.
+  const detail::Packing pack = choose_packing(p);
+  const bool pack_b = pack.b || p.trans_b;
   const int64_t m_units = (p.M + detail::kMR - 1) / detail::kMR;
   const int64_t n_units = (p.N + detail::kNR<T> - 1) / detail::kNR<T>;
-  const bool split_n = n_units >= m_units;
+  const bool split_n = pack.a != pack_b ? pack_b && n_units >= 2 : n_units >= m_units;
   const int64_t units = split_n ? n_units : m_units;
   const double work = static_cast<double>(p.M) * p.N * p.K;
   int64_t threads = std::min<int64_t>(get_num_threads(), units);
   threads = std::min<int64_t>(threads, std::max<int64_t>(1, work / kMinFlopsPerThread));
-  const detail::Packing pack = choose_packing(p);
   if (threads <= 1 || !helpers_on_time())
     return detail::gemm_rectangle(p, 0, p.M, 0, p.N, pack);
 
