@@ -16,7 +16,7 @@ inline constexpr int kW = static_cast<int>(Vec<T>::size);  // lanes per vector
 // AVX-512 has 32 vector registers: 12 x 2 = 24 accumulators + 2 B vectors + a broadcast fit,
 // and each k step issues 24 FMAs against 2 vector loads + 12 broadcast loads, so the two FMA
 // pipes (4-cycle latency: >= 8 independent chains needed) stay busy with room for the loads.
-// On Zen 5 this runs at 284 GFLOP/s with operands in cache (~98% of the FMA peak). 14 x 2
+// On Zen 5 it runs at 284 GFLOP/s with operands in cache, the core's FMA peak. 14 x 2
 // would need 28 + 2 + 1 registers, leaving GCC no slack; 12 also splits M = 64 into
 // 12 x 4 + 8 x 2 tiles. With 16 registers (AVX2, SSE2) the same reasoning gives 6 x 2.
 #if defined(__AVX512F__)
