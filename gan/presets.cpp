@@ -31,19 +31,27 @@ Preset toy_preset(const std::string& data) {
     p.decay_start = 0.5;
     p.eval_samples = 10000;
   } else if (data == "ring" || data == "grid") {
-    // The VEEGAN protocol's sizes: G 256 -> 128 -> 128 -> 2, D 2 -> 128 -> 128 -> 1, batch 512,
-    // at most 25k G iterations.
-    p.noise_dim = 256;
+    // VEEGAN protocol budget: at most 25k G iterations at batch 512, with its network sizes
+    // G z -> 128 -> 128 -> 2 (ReLU), D 2 -> 128 -> 128 -> 1 (LeakyReLU 0.2), except:
+    //  * 16-d noise instead of 256-d: the grid's 25 modes are found by 16-d (5/5 seeds) but not
+    //    by 2-d noise (a whole column dropped), and G's first layer costs 16x less;
+    //  * PacGAN packing m = 2, the non-saturating loss, Adam lr 1e-3 betas (0.5, 0.999) held for
+    //    half the run and then decayed linearly to 0 (the decay is what sharpens the modes);
+    //  * D scores x * 10 (ring) or x * 2 (grid): its first layer then moves fast enough to
+    //    resolve std 0.01 / 0.05 sooner (ring, 4k-step runs, lr 1e-3, 256-d noise, seed 0: 76%
+    //    high-quality samples at scale 1, 86% at 10, 84% at 30).
+    p.noise_dim = 16;
     p.train.noise = Noise::Normal;
     p.g = {.hidden = 128, .layers = 2, .activation = Activation::Relu};
-    p.d = {.hidden = 128, .layers = 2, .activation = Activation::LeakyRelu, .slope = 0.2};
+    p.d = {.hidden = 128, .layers = 2, .activation = Activation::LeakyRelu, .slope = 0.2,
+           .input_scale = data == "ring" ? 10.0 : 2.0};
     p.train.batch_size = 512;
     p.train.pack = 2;
-    p.train.lr_d = p.train.lr_g = 1e-4;
+    p.train.lr_d = p.train.lr_g = 1e-3;
     p.train.beta1 = 0.5;
     p.steps = 25000;
     p.decay_start = 0.5;
-    p.eval_samples = 2500;
+    p.eval_samples = 2500;  // as VEEGAN / PacGAN measure
   } else {
     fail("toy_preset: unknown data set '", data, "' (expected gaussian1d, ring or grid)");
   }
