@@ -1,0 +1,127 @@
+// Whole GAN training steps: one nash::gan::Trainer::step() (its D step(s), then one G step), built
+// as the examples build it (examples/fashion_eval.cpp's make_trainer), on synthetic real data
+// (uniform [-1, 1] images [6400, 1, 28, 28] and uniform labels, drawn through a DataLoader as
+// Fashion-MNIST is), batch 64, on 1 and 2 threads. bench/torch_gan_step.py times the same steps in
+// PyTorch; scripts/gan_step_vs_torch.sh runs both and prints them side by side.
+//   gan      gan.py MLPs (G 100 -> 128 -> 256 -> 512 -> 1024 -> 784, D 784 -> 512 -> 256 -> 1)
+//   cgan     cgan.py MLPs, 10 classes (label embeddings, D with Dropout 0.4)
+//   wgan-gp  gan.py MLPs, n_critic 5 (one step = 5 critic steps with the gradient penalty + 1 G step)
+//   dcgan    dcgan.py convnets at 28x28 (D with BatchNorm, as make_trainer builds it)
+//
+//   OMP_WAIT_POLICY=passive ./build/bench/bench_gan_step --benchmark_min_time=1
+//   ./build/bench/bench_gan_step --benchmark_filter='dcgan/threads:1'
+// Counters (per G step, warm-up steps excluded): ms = median wall time of one step, ms_mean,
+// steps/s = 1000 / ms, params_g / params_d = parameter counts (the PyTorch side prints the same,
+// so the script checks both build the same networks). Benchmark time is manual: the steps' own
+// wall time, so a busy machine's stalls are not hidden by CPU time.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gan/trainer.h"
+#include "tensor/creation.h"
+#include "tensor/parallel.h"
+#include "tensor/random.h"
+
+namespace {
+
+using namespace nash;
+using namespace nash::gan;
+
+constexpr int64_t kBatch = 64;
+constexpr int64_t kPool = 100 * kBatch;  // synthetic "data set": 100 batches per epoch
+constexpr int kWarmupSteps = 3;          // optimizer state allocated, caches and pools warm
+
+struct Case {
+  const char* name;
+  Family family;
+  bool dcgan;
+};
+
+const Case kCases[] = {
+    {"gan", Family::Gan, false},
+    {"cgan", Family::Cgan, false},
+    {"wgan-gp", Family::WganGp, false},
+    {"dcgan", Family::Gan, true},
+};
+
+// Uniform [-1, 1] images and uniform labels in [0, 10), served by a shuffling DataLoader.
+Sampler synthetic_sampler(uint64_t seed) {
+  Generator gen(seed);
+  Tensor x = uniform({kPool, 1, 28, 28}, -1.0, 1.0, gen);
+  Tensor labels = randint({kPool}, 0, 10, gen);
+  return loader_sampler(std::make_shared<nn::DataLoader>(
+      x, labels, nn::DataLoaderOptions{.batch_size = kBatch, .seed = seed}));
+}
+
+// make_trainer of examples/fashion_eval.cpp, with the synthetic sampler in place of Fashion-MNIST.
+Trainer make_trainer(const Case& c, uint64_t seed) {
+  Generator init(seed);
+  TrainConfig config = TrainConfig::defaults(c.family);
+  config.seed = seed;
+  config.batch_size = kBatch;
+  const int64_t classes = c.family == Family::Cgan ? 10 : 0;
+  if (c.dcgan)
+    return Trainer(make_dcgan_generator(100, 28, init), make_dcgan_discriminator(28, true, init),
+                   synthetic_sampler(seed), config);
+  return Trainer(make_mlp_generator(100, classes, init), make_mlp_discriminator(classes, init),
+                 synthetic_sampler(seed), config);
+}
+
+int64_t count_parameters(nn::Module& m) {
+  int64_t n = 0;
+  for (const auto& p : m.parameters()) n += p.numel();
+  return n;
+}
+
+void BM_gan_step(benchmark::State& state, const Case& c) {
+  const int threads = static_cast<int>(state.range(0));
+  const int saved_threads = get_num_threads();
+  set_num_threads(threads);
+  Trainer t = make_trainer(c, 1);
+  for (int i = 0; i < kWarmupSteps; ++i) benchmark::DoNotOptimize(t.step());
+
+  std::vector<double> ms;
+  for (auto _ : state) {
+    auto t0 = std::chrono::steady_clock::now();
+    StepStats s = t.step();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    benchmark::DoNotOptimize(s);
+    state.SetIterationTime(seconds);
+    ms.push_back(seconds * 1e3);
+  }
+  set_num_threads(saved_threads);
+
+  double mean = 0;
+  for (double v : ms) mean += v;
+  mean /= static_cast<double>(ms.size());
+  std::sort(ms.begin(), ms.end());
+  const size_t n = ms.size();
+  const double median = n % 2 ? ms[n / 2] : 0.5 * (ms[n / 2 - 1] + ms[n / 2]);
+  state.counters["ms"] = median;
+  state.counters["ms_mean"] = mean;
+  state.counters["steps/s"] = 1e3 / median;
+  state.counters["params_g"] = static_cast<double>(count_parameters(t.generator()));
+  state.counters["params_d"] = static_cast<double>(count_parameters(t.discriminator()));
+}
+
+// Names: gan_step/<case>/threads:<n>, the names bench/torch_gan_step.py prints.
+const bool kRegistered = [] {
+  for (const Case& c : kCases)
+    benchmark::RegisterBenchmark((std::string("gan_step/") + c.name).c_str(), BM_gan_step, c)
+        ->ArgName("threads")
+        ->Arg(1)
+        ->Arg(2)
+        ->UseManualTime()
+        ->Unit(benchmark::kMillisecond);
+  return true;
+}();
+
+}  // namespace
+
+BENCHMARK_MAIN();
