@@ -5,10 +5,12 @@ One step is what nash::gan::Trainer::step() does (gan/trainer.cpp): k = 1 D step
 critic steps with the gradient penalty), then one G step, on the same networks (gan/models.cpp,
 layer for layer), losses (gan/losses.cpp), optimizers, batch (64) and synthetic data (uniform
 [-1, 1] images [6400, 1, 28, 28], uniform labels, drawn in shuffled batches like nash's
-DataLoader). Warm-up steps, then the median wall time of single steps.
+DataLoader). Warm-up steps, then the median wall time of single steps (and the median process
+CPU time, all threads, the steadier measure on a busy machine).
 
 Prints one line per case, named as the C++ benchmark names its cases:
-  gan_step/<case>/threads:<n> ms=<median> ms_mean=<mean> steps/s=<1000/ms> params_g=<P> params_d=<P>
+  gan_step/<case>/threads:<n> ms=<median> ms_mean=<mean> steps/s=<1000/ms> cpu_ms=<median>
+      params_g=<P> params_d=<P> steps=<timed steps>
 
   /usr/bin/python3 bench/torch_gan_step.py --threads 1 2 --seconds 2
 (PyTorch 1.13 CPU is Debian's python3-torch, importable from /usr/bin/python3.) Each thread count
@@ -224,17 +226,19 @@ def run(cases, threads, seconds, warmup, min_steps):
         t = Trainer(torch, nn, case)
         for _ in range(warmup):
             t.step()
-        ms, start = [], time.perf_counter()
+        ms, cpu_ms, start = [], [], time.perf_counter()
         while len(ms) < min_steps or time.perf_counter() - start < seconds:
-            t0 = time.perf_counter()
+            c0, t0 = time.process_time(), time.perf_counter()
             t.step()
             ms.append((time.perf_counter() - t0) * 1e3)
+            cpu_ms.append((time.process_time() - c0) * 1e3)
         median = statistics.median(ms)
         params_g = sum(p.numel() for p in t.g.parameters())
         params_d = sum(p.numel() for p in t.d.parameters())
-        print(f"gan_step/{case}/threads:{threads} ms={median:.4f} ms_mean={statistics.fmean(ms):.4f} "
-              f"steps/s={1e3 / median:.4f} params_g={params_g} params_d={params_d} steps={len(ms)}",
-              flush=True)
+        print(f"gan_step/{case}/threads:{threads} ms={median:.4f} "
+              f"ms_mean={statistics.fmean(ms):.4f} steps/s={1e3 / median:.4f} "
+              f"cpu_ms={statistics.median(cpu_ms):.4f} params_g={params_g} params_d={params_d} "
+              f"steps={len(ms)}", flush=True)
 
 
 def main():
