@@ -12,7 +12,8 @@
 # Usage: scripts/gan_step_vs_torch.sh [--seconds S] [--rounds R] [BUILD_DIR]
 #   S: timed seconds per case and side (default 2); R: repeat everything R times and keep each
 #   side's fastest median (default 1; use 2-3 on a busy machine). BUILD_DIR defaults to build/;
-#   bench_gan_step is built there (Release) if it is missing.
+#   bench_gan_step is built there (Release) if it is missing. TORCH_PYTHON: the interpreter that
+#   has torch (default /usr/bin/python3).
 # Environment, the same for both sides: OMP_WAIT_POLICY=passive unless already set (on a shared,
 # busy machine libgomp's spinning waits make two-thread runs of either library many times slower).
 # PyTorch side only: OMP_NUM_THREADS / OPENBLAS_NUM_THREADS = the thread count, and
@@ -30,7 +31,7 @@ while [[ ${1:-} == --* ]]; do
 done
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
-py=/usr/bin/python3
+py=${TORCH_PYTHON:-/usr/bin/python3}  # Debian's python3-torch loads here
 
 if ! "$py" -c 'import torch' 2>/dev/null; then
   echo "gan_step_vs_torch: $py cannot import torch; install Debian's PyTorch with:" \
@@ -52,8 +53,12 @@ for ((r = 1; r <= rounds; ++r)); do
   for case in gan cgan wgan-gp dcgan; do
     for t in 1 2; do
       echo "gan_step_vs_torch: round $r/$rounds: $case, $t thread(s)" >&2
-      "$bin" --benchmark_filter="^gan_step/$case/threads:$t/" --benchmark_min_time="$seconds" \
-        --benchmark_format=json >"$out/nash_${case}_${t}_$r.json" 2>/dev/null
+      if ! "$bin" --benchmark_filter="^gan_step/$case/threads:$t/" --benchmark_min_time="$seconds" \
+          --benchmark_format=json >"$out/nash_${case}_${t}_$r.json" 2>"$out/nash.err"; then
+        cat "$out/nash.err" >&2
+        echo "gan_step_vs_torch: $bin failed on $case, $t thread(s)" >&2
+        exit 1
+      fi
       env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$py" "$root/bench/torch_gan_step.py" \
         --cases "$case" --threads "$t" --seconds "$seconds" >>"$out/torch.txt"
     done
