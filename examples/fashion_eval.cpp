@@ -6,7 +6,8 @@
 // families the class histogram. Writes samples/step_N.png like the other examples.
 //
 //   fashion_eval --family cgan --steps 3000 --classifier runs/fashion_cnn.safetensors
-//                [--samples 10000] [--max-seconds S (stop training early)] [--seed 0] [--threads 2] [--data DIR] [--out runs/eval_cgan]
+//                [--samples 10000] [--max-seconds S (stop training early)]
+//                [--decay-start F (lr linearly to 0 over the last 1 - F of the steps)] [--seed 0] [--threads 2] [--data DIR] [--out runs/eval_cgan]
 // Prints one machine-readable line at the end:
 //   RESULT family=cgan steps=3000 train_s=... fd=... fd_real=... label_acc=... hist=a,b,...
 #include <chrono>
@@ -27,6 +28,7 @@ struct EvalFlags {
   std::string classifier = "runs/fashion_cnn.safetensors";
   int64_t samples = 10000;
   double max_seconds = 0;  // > 0: stop training early when this wall time is spent
+  double decay_start = 1;  // < 1: both learning rates fall linearly to 0 from this fraction of --steps
   example::Flags train;
 };
 
@@ -41,13 +43,14 @@ EvalFlags parse(int argc, char** argv) {
     else if (a == "--classifier") e.classifier = v;
     else if (a == "--samples") e.samples = std::stoll(v);
     else if (a == "--max-seconds") e.max_seconds = std::stod(v);
+    else if (a == "--decay-start") e.decay_start = std::stod(v);
     else if (a == "--steps") e.train.steps = std::stoll(v);
     else if (a == "--seed") e.train.seed = std::stoull(v);
     else if (a == "--data") e.train.data = v;
     else if (a == "--out") e.train.out = v;
     else if (a == "--threads") e.train.threads = std::stoi(v);
     else fail("fashion_eval: unknown flag ", a,
-              " (expected --family, --steps, --classifier, --samples, --max-seconds, --seed, --data, --out, --threads)");
+              " (expected --family, --steps, --classifier, --samples, --max-seconds, --decay-start, --seed, --data, --out, --threads)");
   }
   if (e.train.out.empty()) e.train.out = "runs/eval_" + e.family;
   set_num_threads(e.train.threads);
@@ -96,7 +99,11 @@ int main(int argc, char** argv) try {
     grid_labels = from_vector(rows, {100});
   }
   int64_t steps = 0;
+  const double lr_d = t.config().lr_d, lr_g = t.config().lr_g;
   while (steps < e.train.steps && (e.max_seconds <= 0 || seconds_since(t0) < e.max_seconds)) {
+    const double f = linear_decay_factor(steps, e.train.steps, e.decay_start);
+    t.d_optimizer().set_lr(lr_d * f);
+    t.g_optimizer().set_lr(lr_g * f);
     StepStats s = t.step();
     ++steps;
     if (steps % 100 == 0) {

@@ -184,10 +184,7 @@ ToyRun::ToyRun(const Preset& preset, uint64_t seed, int64_t steps)
 }
 
 double ToyRun::lr_factor(int64_t step) const {
-  const double start = preset_.decay_start * static_cast<double>(steps_);
-  if (step < start || steps_ <= start) return 1.0;
-  const double t = (step - start) / (steps_ - start);  // 0 at the decay's start, 1 at the end
-  return 1.0 + t * (preset_.lr_end - 1.0);
+  return linear_decay_factor(step, steps_, preset_.decay_start, preset_.lr_end);
 }
 
 StepStats ToyRun::step() {

@@ -39,6 +39,16 @@ TrainConfig TrainConfig::defaults(Family family) {
   return c;
 }
 
+double linear_decay_factor(int64_t step, int64_t total, double decay_start, double end) {
+  NASH_CHECK(decay_start >= 0 && decay_start <= 1 && end >= 0,
+             "linear_decay_factor: decay_start must be in [0, 1] and end >= 0, got ", decay_start,
+             " and ", end);
+  const double start = decay_start * static_cast<double>(total);
+  if (step < start || total <= start) return 1.0;
+  const double t = (step - start) / (total - start);  // 0 at the decay's start, 1 at the end
+  return 1.0 + t * (end - 1.0);
+}
+
 Sampler toy_sampler(const ToyData& data) {
   return [data](int64_t n, Generator& gen) { return nn::Batch{data.sample(n, gen), Tensor()}; };
 }

@@ -62,6 +62,10 @@ struct StepStats {
   double seconds = 0;
 };
 
+// The learning-rate schedule of the presets: the factor (of the initial rate) at `step` of a
+// `total`-step run: 1 until decay_start * total, then linear down to `end` at the last step.
+double linear_decay_factor(int64_t step, int64_t total, double decay_start, double end = 0.0);
+
 // Where real samples come from: a batch of n (x [n, ...], labels [n] when conditional).
 using Sampler = std::function<nn::Batch(int64_t n, Generator& gen)>;
 Sampler toy_sampler(const ToyData& data);
