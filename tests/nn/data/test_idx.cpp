@@ -4,44 +4,19 @@
 
 #include <zlib.h>
 
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <string>
 
 #include "nn/data/idx.h"
 #include "tensor/io/file.h"
+#include "tensor/io/io_test_util.h"
 #include "tensor/ops.h"
 
 using namespace nash;
+using namespace nash::test::io;
 namespace fs = std::filesystem;
 
 namespace {
-struct TempDir {
-  std::string path;
-  TempDir() {
-    std::string templ = (fs::temp_directory_path() / "nash_idx_XXXXXX").string();
-    REQUIRE(::mkdtemp(templ.data()) != nullptr);
-    path = templ;
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string operator/(const std::string& name) const { return path + "/" + name; }
-};
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  FAIL("expected nash::Error");
-  return "";
-}
-// Removes first: ext4 flushes a truncated-and-rewritten file on close, which is slow.
-void put(const std::string& path, const std::string& bytes) {
-  fs::remove(path);
-  std::ofstream(path, std::ios::binary) << bytes;
-}
 void put_gz(const std::string& path, const std::string& bytes) {
   gzFile f = gzopen(path.c_str(), "wb");
   REQUIRE(f != nullptr);

@@ -4,45 +4,16 @@
 
 #include <sys/stat.h>
 
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <string>
 
 #include "tensor/error.h"
 #include "tensor/io/file.h"
+#include "tensor/io/io_test_util.h"
 
 using namespace nash;
+using namespace nash::test::io;
 namespace fs = std::filesystem;
-
-namespace {
-struct TempDir {
-  std::string path;
-  TempDir() {
-    std::string templ = (fs::temp_directory_path() / "nash_io_file_XXXXXX").string();
-    REQUIRE(::mkdtemp(templ.data()) != nullptr);
-    path = templ;
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string operator/(const std::string& name) const { return path + "/" + name; }
-  size_t count() const { return static_cast<size_t>(std::distance(fs::directory_iterator(path), fs::directory_iterator())); }
-};
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  FAIL("expected nash::Error");
-  return "";
-}
-// Removes first: ext4 flushes a truncated-and-rewritten file on close, which is slow.
-void put(const std::string& path, const std::string& bytes) {
-  fs::remove(path);
-  std::ofstream(path, std::ios::binary) << bytes;
-}
-}  // namespace
 
 TEST_CASE("read_file returns the bytes and enforces its cap", "[io][file]") {
   TempDir dir;

@@ -7,22 +7,13 @@
 #include <string>
 
 #include "tensor/error.h"
+#include "tensor/io/io_test_util.h"
 #include "tensor/io/json.h"
 
 using namespace nash;
+using namespace nash::test::io;
 
 namespace {
-// The message of the nash::Error that f throws; fails the test if it does not throw one.
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  FAIL("expected nash::Error");
-  return "";
-}
 std::string parse_error(const std::string& text, JsonLimits limits = {}) {
   return error_of([&] { parse_json(text, limits); });
 }

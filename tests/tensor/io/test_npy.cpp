@@ -3,43 +3,17 @@
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <string>
 
 #include "tensor/io/file.h"
+#include "tensor/io/io_test_util.h"
 #include "tensor/io/npy.h"
 #include "tensor/ops.h"
 
 using namespace nash;
-namespace fs = std::filesystem;
+using namespace nash::test::io;
 
 namespace {
-struct TempDir {
-  std::string path;
-  TempDir() {
-    std::string templ = (fs::temp_directory_path() / "nash_io_npy_XXXXXX").string();
-    REQUIRE(::mkdtemp(templ.data()) != nullptr);
-    path = templ;
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string operator/(const std::string& name) const { return path + "/" + name; }
-};
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  FAIL("expected nash::Error");
-  return "";
-}
-// Removes first: ext4 flushes a truncated-and-rewritten file on close, which is slow.
-void put(const std::string& path, const std::string& bytes) {
-  fs::remove(path);
-  std::ofstream(path, std::ios::binary) << bytes;
-}
 // A v1.0 file with the given dict text, padded like numpy, then data.
 std::string npy_v1(const std::string& dict, const std::string& data) {
   std::string h = dict;

@@ -3,44 +3,20 @@
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "tensor/io/file.h"
+#include "tensor/io/io_test_util.h"
 #include "tensor/io/json.h"
 #include "tensor/io/safetensors.h"
 #include "tensor/ops.h"
 
 using namespace nash;
-namespace fs = std::filesystem;
+using namespace nash::test::io;
 
 namespace {
-struct TempDir {
-  std::string path;
-  TempDir() {
-    std::string templ = (fs::temp_directory_path() / "nash_io_st_XXXXXX").string();
-    REQUIRE(::mkdtemp(templ.data()) != nullptr);
-    path = templ;
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string operator/(const std::string& name) const { return path + "/" + name; }
-};
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  FAIL("expected nash::Error");
-  return "";
-}
-// Removes first: ext4 flushes a truncated-and-rewritten file on close, which is slow.
-void put(const std::string& path, const std::string& bytes) {
-  fs::remove(path);
-  std::ofstream(path, std::ios::binary) << bytes;
-}
 std::string u64le(uint64_t v) {
   std::string s(8, '\0');
   for (int i = 0; i < 8; ++i) s[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
@@ -162,65 +138,68 @@ TEST_CASE("save_safetensors rejects bad names and leaves the old file", "[io][sa
   REQUIRE_THAT(error_of([&] { save_safetensors(p, {{"u", Tensor()}}); }),
                Catch::Contains("tensor 'u' is undefined"));
   REQUIRE(read_file(p) == before);
-  REQUIRE(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()) == 1);
+  REQUIRE(dir.count() == 1);
 }
 
 TEST_CASE("load_safetensors reports each kind of bad file", "[io][safetensors]") {
   TempDir dir;
-  auto err = [&](const std::string& bytes) { return load_error(dir, bytes); };
   auto one = [](const std::string& entry) { return R"({"x":)" + entry + "}"; };
 
-  REQUIRE_THAT(err("abc"), Catch::Contains("3 bytes, shorter than the 8-byte header length"));
-  REQUIRE_THAT(err(u64le(200'000'000) + "{}"), Catch::Contains("header length 200000000 exceeds the limit"));
-  REQUIRE_THAT(err(u64le(~uint64_t{0}) + "{}"), Catch::Contains("exceeds the limit"));
-  REQUIRE_THAT(err(u64le(50) + "{}"), Catch::Contains("header length 50 is larger than the rest of the file (2 bytes)"));
-  REQUIRE_THAT(err(st_file("{\"x\":", "")), Catch::Contains("invalid header JSON: json: unexpected end of input"));
-  REQUIRE_THAT(err(st_file("[1, 2]", "")), Catch::Contains("header must be a JSON object, got array"));
-  REQUIRE_THAT(err(st_file(R"({"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"x":{}})", "1234")),
-               Catch::Contains("duplicate key \"x\""));
-  REQUIRE_THAT(err(st_file(one(R"({"shape":[1],"data_offsets":[0,4]})"), "1234")),
-               Catch::Contains("tensor 'x': missing field \"dtype\""));
-  REQUIRE_THAT(err(st_file(one(R"({"dtype":"F32","data_offsets":[0,4]})"), "1234")),
-               Catch::Contains("missing field \"shape\""));
-  REQUIRE_THAT(err(st_file(one(R"({"dtype":"F32","shape":[1]})"), "1234")),
-               Catch::Contains("missing field \"data_offsets\""));
-  REQUIRE_THAT(err(st_file(one("7"), "")), Catch::Contains("tensor 'x': entry must be an object, got number"));
-  REQUIRE_THAT(err(st_file(one(R"({"dtype":32,"shape":[1],"data_offsets":[0,4]})"), "1234")),
-               Catch::Contains("\"dtype\" must be a string"));
-  REQUIRE_THAT(err(st_file(one(R"({"dtype":"F32","shape":"1","data_offsets":[0,4]})"), "1234")),
-               Catch::Contains("\"shape\" must be an array"));
-  REQUIRE_THAT(err(st_file(one(R"({"dtype":"F32","shape":[1.0],"data_offsets":[0,4]})"), "1234")),
-               Catch::Contains("shape entries must be integers, got 1"));
-  REQUIRE_THAT(err(st_file(one(R"({"dtype":"F16","shape":[2],"data_offsets":[0,4]})"), "1234")),
-               Catch::Contains("tensor 'x': unsupported dtype F16 (nash reads F32, F64 and I64)"));
-  REQUIRE_THAT(err(st_file(one(R"({"dtype":"F33","shape":[1],"data_offsets":[0,4]})"), "1234")),
-               Catch::Contains("unknown dtype \"F33\""));
-  REQUIRE_THAT(err(st_file(one(R"({"dtype":"F32","shape":[-1],"data_offsets":[0,4]})"), "1234")),
-               Catch::Contains("negative size -1 in shape"));
-  REQUIRE_THAT(err(st_file(one(R"({"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,4]})"), "1234")),
-               Catch::Contains("has too many elements"));
-  REQUIRE_THAT(err(st_file(one(R"({"dtype":"F32","shape":[1],"data_offsets":[0]})"), "1234")),
-               Catch::Contains("\"data_offsets\" must be [begin, end] integers, got [0]"));
-  REQUIRE_THAT(err(st_file(one(R"({"dtype":"F32","shape":[1],"data_offsets":[4,0]})"), "1234")),
-               Catch::Contains("invalid data_offsets [4, 0]"));
-  REQUIRE_THAT(err(st_file(one(R"({"dtype":"F32","shape":[2],"data_offsets":[0,4]})"), "1234")),
-               Catch::Contains("span 4 bytes, but F32 [2] needs 8"));
-  REQUIRE_THAT(err(st_file(one(R"({"dtype":"F32","shape":[2],"data_offsets":[0,8]})"), "1234")),
-               Catch::Contains("data_offsets [0, 8] exceed the data buffer (4 bytes)"));
-  REQUIRE_THAT(err(st_file(one(R"({"dtype":"I64","shape":[1],"data_offsets":[9223372036854775800,9223372036854775807]})"), "")),
-               Catch::Contains("span 7 bytes, but I64 [1] needs 8"));
-  REQUIRE_THAT(err(st_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
-                           std::string(8, 'z'))),
-               Catch::Contains("tensor 'b' data_offsets [4, 8] overlap tensor 'a' [0, 8]"));
-  REQUIRE_THAT(err(st_file(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", std::string(8, 'z'))),
-               Catch::Contains("bytes [0, 4) of the data buffer belong to no tensor (before 'a')"));
-  REQUIRE_THAT(err(st_file(one(R"({"dtype":"F32","shape":[1],"data_offsets":[0,4]})"), "12345")),
-               Catch::Contains("the data buffer is 5 bytes but the tensors cover only 4"));
-  REQUIRE_THAT(err(st_file(R"({"__metadata__":{"k":1}})", "")),
-               Catch::Contains("__metadata__ value for 'k' must be a string, got number"));
-  REQUIRE_THAT(err(st_file(R"({"__metadata__":[]})", "")), Catch::Contains("__metadata__ must be an object"));
-  REQUIRE_THAT(err(st_file(std::string(70, '[') + std::string(70, ']'), "")),
-               Catch::Contains("nesting deeper than the limit"));
+  // Each file's bytes and the message its load must throw.
+  const std::vector<std::pair<std::string, std::string>> bad_files = {
+      {"abc", "3 bytes, shorter than the 8-byte header length"},
+      {u64le(200'000'000) + "{}", "header length 200000000 exceeds the limit"},
+      {u64le(~uint64_t{0}) + "{}", "exceeds the limit"},
+      {u64le(50) + "{}", "header length 50 is larger than the rest of the file (2 bytes)"},
+      {st_file("{\"x\":", ""), "invalid header JSON: json: unexpected end of input"},
+      {st_file("[1, 2]", ""), "header must be a JSON object, got array"},
+      {st_file(R"({"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"x":{}})", "1234"),
+       "duplicate key \"x\""},
+      {st_file(one(R"({"shape":[1],"data_offsets":[0,4]})"), "1234"),
+       "tensor 'x': missing field \"dtype\""},
+      {st_file(one(R"({"dtype":"F32","data_offsets":[0,4]})"), "1234"), "missing field \"shape\""},
+      {st_file(one(R"({"dtype":"F32","shape":[1]})"), "1234"), "missing field \"data_offsets\""},
+      {st_file(one("7"), ""), "tensor 'x': entry must be an object, got number"},
+      {st_file(one(R"({"dtype":32,"shape":[1],"data_offsets":[0,4]})"), "1234"),
+       "\"dtype\" must be a string"},
+      {st_file(one(R"({"dtype":"F32","shape":"1","data_offsets":[0,4]})"), "1234"),
+       "\"shape\" must be an array"},
+      {st_file(one(R"({"dtype":"F32","shape":[1.0],"data_offsets":[0,4]})"), "1234"),
+       "shape entries must be integers, got 1"},
+      {st_file(one(R"({"dtype":"F16","shape":[2],"data_offsets":[0,4]})"), "1234"),
+       "tensor 'x': unsupported dtype F16 (nash reads F32, F64 and I64)"},
+      {st_file(one(R"({"dtype":"F33","shape":[1],"data_offsets":[0,4]})"), "1234"),
+       "unknown dtype \"F33\""},
+      {st_file(one(R"({"dtype":"F32","shape":[-1],"data_offsets":[0,4]})"), "1234"),
+       "negative size -1 in shape"},
+      {st_file(one(R"({"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,4]})"), "1234"),
+       "has too many elements"},
+      {st_file(one(R"({"dtype":"F32","shape":[1],"data_offsets":[0]})"), "1234"),
+       "\"data_offsets\" must be [begin, end] integers, got [0]"},
+      {st_file(one(R"({"dtype":"F32","shape":[1],"data_offsets":[4,0]})"), "1234"),
+       "invalid data_offsets [4, 0]"},
+      {st_file(one(R"({"dtype":"F32","shape":[2],"data_offsets":[0,4]})"), "1234"),
+       "span 4 bytes, but F32 [2] needs 8"},
+      {st_file(one(R"({"dtype":"F32","shape":[2],"data_offsets":[0,8]})"), "1234"),
+       "data_offsets [0, 8] exceed the data buffer (4 bytes)"},
+      {st_file(one(R"({"dtype":"I64","shape":[1],"data_offsets":[9223372036854775800,9223372036854775807]})"), ""),
+       "span 7 bytes, but I64 [1] needs 8"},
+      {st_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", std::string(8, 'z')),
+       "tensor 'b' data_offsets [4, 8] overlap tensor 'a' [0, 8]"},
+      {st_file(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", std::string(8, 'z')),
+       "bytes [0, 4) of the data buffer belong to no tensor (before 'a')"},
+      {st_file(one(R"({"dtype":"F32","shape":[1],"data_offsets":[0,4]})"), "12345"),
+       "the data buffer is 5 bytes but the tensors cover only 4"},
+      {st_file(R"({"__metadata__":{"k":1}})", ""),
+       "__metadata__ value for 'k' must be a string, got number"},
+      {st_file(R"({"__metadata__":[]})", ""), "__metadata__ must be an object"},
+      {st_file(std::string(70, '[') + std::string(70, ']'), ""), "nesting deeper than the limit"},
+  };
+  for (const auto& [bytes, message] : bad_files) {
+    INFO(message);
+    REQUIRE_THAT(load_error(dir, bytes), Catch::Contains(message));
+  }
+
   // An empty file set is valid: "{}" padded, no data.
   const std::string p = dir / "empty.safetensors";
   put(p, st_file("{}      ", ""));
