@@ -15,8 +15,6 @@
 #include "nn/checkpoint.h"
 #include "nn/models/classifier.h"
 #include "tensor/ops.h"
-#include "tensor/parallel.h"
-#include "tensor/random.h"
 
 #ifndef NASH_SOURCE_DIR
 #define NASH_SOURCE_DIR "."
@@ -29,15 +27,10 @@ constexpr const char* kClassifierFile = "runs/fashion_cnn.safetensors";
 constexpr int64_t kFeatureBatch = 500;
 
 const std::vector<Flag>& eval_flags() {
-  static const std::vector<Flag> flags = {
-      {"run", "RUN_DIR", "the run to evaluate (its checkpoint.safetensors)"},
-      {"checkpoint", "FILE", "a checkpoint file written by nash train, instead of --run"},
-      {"n", "N", "generated samples to measure (default: 2500 ring/grid, 10000 gaussian1d and images)"},
-      {"seed", "S", "seed of the noise (default 0)"},
-      {"classifier", "FILE", "images: the FashionCnn checkpoint (default runs/fashion_cnn.safetensors)"},
-      {"threads", "T", "worker threads (default: all cores)"},
-      {"help", "", "print this help"},
-  };
+  static const std::vector<Flag> flags = run_command_flags(
+      "the run to evaluate",
+      {{"n", "N", "generated samples to measure (default: 2500 ring/grid, 10000 gaussian1d and images)"},
+       {"classifier", "FILE", "images: the FashionCnn checkpoint (default runs/fashion_cnn.safetensors)"}});
   return flags;
 }
 
@@ -101,10 +94,6 @@ int eval_command(int argc, char** argv, int first) {
         eval_flags()).c_str());
     return 0;
   }
-  const uint64_t seed = static_cast<uint64_t>(a.get_int("seed", 0, 0));
-  if (a.has("threads")) set_num_threads(static_cast<int>(a.get_int("threads", 1, 1, 1024)));
-  if (a.has("run") == a.has("checkpoint"))
-    throw UsageError("give exactly one of --run RUN_DIR and --checkpoint FILE");
   OpenedRun run = open_run(a);
   Session& s = *run.session;
   const RunConfig& c = s.config();
@@ -116,10 +105,9 @@ int eval_command(int argc, char** argv, int first) {
   out["model"] = c.model;
   out["step"] = run.info.step;
   out["n"] = n;
-  out["seed"] = seed;
-  Generator gen(seed);
+  out["seed"] = run.seed;
   const Tensor labels = c.conditional() ? s.class_blocks(n) : Tensor();
-  const Tensor samples = s.generate(s.noise(n, gen), labels);
+  const Tensor samples = run.generate(n, labels);
   int code = 0;
   if (c.toy()) {
     toy_metrics(out, c, samples);

@@ -3,12 +3,32 @@
 
 #include <filesystem>
 
+#include "tensor/parallel.h"
+#include "tensor/random.h"
+
 namespace nash::cli {
 
+std::vector<Flag> run_command_flags(const std::string& run_help, std::vector<Flag> flags) {
+  flags.insert(flags.begin(),
+               {{"run", "RUN_DIR", run_help + " (its checkpoint.safetensors)"},
+                {"checkpoint", "FILE", "a checkpoint file written by nash train, instead of --run"}});
+  flags.push_back({"seed", "S", "seed of the noise (default 0)"});
+  flags.push_back({"threads", "T", "worker threads (default: all cores)"});
+  flags.push_back({"help", "", "print this help"});
+  return flags;
+}
+
+Tensor OpenedRun::generate(int64_t n, const Tensor& labels) const {
+  Generator gen(seed);
+  return session->generate(session->noise(n, gen), labels);
+}
+
 OpenedRun open_run(const Args& a) {
+  OpenedRun r;
+  r.seed = static_cast<uint64_t>(a.get_int("seed", 0, 0));
+  if (a.has("threads")) set_num_threads(static_cast<int>(a.get_int("threads", 1, 1, 1024)));
   if (a.has("run") == a.has("checkpoint"))
     throw UsageError("give exactly one of --run RUN_DIR and --checkpoint FILE");
-  OpenedRun r;
   if (a.has("run")) {
     const std::string dir = a.get_string("run", "");
     NASH_CHECK(std::filesystem::is_directory(dir), "--run ", dir, ": no such directory");

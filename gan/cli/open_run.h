@@ -1,21 +1,34 @@
 // Opening a finished or running run for sampling and evaluation: --run RUN_DIR or
-// --checkpoint FILE -> the checkpoint's configuration and a Session holding its networks.
+// --checkpoint FILE -> the checkpoint's configuration and a Session holding its networks, plus
+// the flags every such command takes (--seed of the noise, --threads).
 #pragma once
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "gan/cli/args.h"
 #include "gan/cli/session.h"
 
 namespace nash::cli {
 
+// A run-opening command's flags: --run and --checkpoint (`run_help` says what the run is for),
+// then the command's own `flags`, then --seed, --threads and --help.
+std::vector<Flag> run_command_flags(const std::string& run_help, std::vector<Flag> flags);
+
 struct OpenedRun {
   std::string checkpoint;  // the file read
   CheckpointInfo info;
   std::unique_ptr<Session> session;
+  uint64_t seed = 0;  // --seed (default 0)
+
+  // n samples [n, ...] from the generator, its noise drawn from a Generator seeded with --seed;
+  // labels [n] int64 for a conditional generator, else undefined.
+  Tensor generate(int64_t n, const Tensor& labels) const;
 };
 
-// Exactly one of --run / --checkpoint must be given (UsageError otherwise).
+// Reads --seed and applies --threads, then opens the checkpoint. Exactly one of --run /
+// --checkpoint must be given (UsageError otherwise).
 OpenedRun open_run(const Args& args);
 
 }  // namespace nash::cli

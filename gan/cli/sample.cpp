@@ -7,23 +7,16 @@
 #include "gan/cli/open_run.h"
 #include "gan/cli/samples.h"
 #include "tensor/creation.h"
-#include "tensor/parallel.h"
-#include "tensor/random.h"
 
 namespace nash::cli {
 
 namespace {
 const std::vector<Flag>& sample_flags() {
-  static const std::vector<Flag> flags = {
-      {"run", "RUN_DIR", "the run whose checkpoint.safetensors to sample"},
-      {"checkpoint", "FILE", "a checkpoint file written by nash train"},
-      {"n", "N", "number of samples (default 64)"},
-      {"label", "L", "CGAN: the class of every sample (default: classes in equal blocks)"},
-      {"seed", "S", "seed of the noise (default 0)"},
-      {"out", "FILE", "FILE.png (grid or plot), FILE.npy (float32 [n, ...]) or FILE.csv"},
-      {"threads", "T", "worker threads (default: all cores)"},
-      {"help", "", "print this help"},
-  };
+  static const std::vector<Flag> flags = run_command_flags(
+      "the run to sample",
+      {{"n", "N", "number of samples (default 64)"},
+       {"label", "L", "CGAN: the class of every sample (default: classes in equal blocks)"},
+       {"out", "FILE", "FILE.png (grid or plot), FILE.npy (float32 [n, ...]) or FILE.csv"}});
   return flags;
 }
 }  // namespace
@@ -49,10 +42,6 @@ int sample_command(int argc, char** argv, int first) {
     throw UsageError(e.what());
   }
   const int64_t n = a.get_int("n", 64, 1, 10'000'000);
-  const uint64_t seed = static_cast<uint64_t>(a.get_int("seed", 0, 0));
-  if (a.has("threads")) set_num_threads(static_cast<int>(a.get_int("threads", 1, 1, 1024)));
-  if (a.has("run") == a.has("checkpoint"))
-    throw UsageError("give exactly one of --run RUN_DIR and --checkpoint FILE");
 
   OpenedRun run = open_run(a);
   Session& s = *run.session;
@@ -67,8 +56,7 @@ int sample_command(int argc, char** argv, int first) {
     labels = s.class_blocks(n);
     if (n % c.num_classes == 0) per_row = n / c.num_classes;  // one class per row
   }
-  Generator gen(seed);
-  Tensor samples = s.generate(s.noise(n, gen), labels);
+  Tensor samples = run.generate(n, labels);
   if (format == "png") write_samples_png(out, c, samples, per_row);
   else if (format == "npy") write_samples_npy(out, samples);
   else write_samples_csv(out, c, samples, labels);
