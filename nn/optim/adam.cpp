@@ -1,70 +1,16 @@
-// Adam / AdamW: torch's single-tensor algorithm, composed from the in-place tensor ops.
-// AdamOptions and AdamWOptions have the same fields, so one template serves both.
+// Adam / AdamW: torch's single-tensor algorithm as one fused pass per parameter
+// (nn/optim/fused.h). AdamOptions and AdamWOptions have the same fields, so one template serves
+// both.
 #include "nn/optim/adam.h"
 
 #include <cmath>
 
-#include "tensor/ops.h"
+#include "nn/optim/fused.h"
+#include "tensor/kernels/functors.h"
 
 namespace nash::optim {
 
 namespace {
-
-template <class O>
-OptionValues to_values(const O& o) {
-  return {{"lr", o.lr},
-          {"beta1", o.beta1},
-          {"beta2", o.beta2},
-          {"eps", o.eps},
-          {"weight_decay", o.weight_decay},
-          {"amsgrad", o.amsgrad ? 1.0 : 0.0},
-          {"maximize", o.maximize ? 1.0 : 0.0}};
-}
-
-template <class O>
-void from_values(O& o, const OptionValues& v) {
-  o.lr = v.at("lr");
-  o.beta1 = v.at("beta1");
-  o.beta2 = v.at("beta2");
-  o.eps = v.at("eps");
-  o.weight_decay = v.at("weight_decay");
-  o.amsgrad = v.at("amsgrad") == 1.0;
-  o.maximize = v.at("maximize") == 1.0;
-}
-
-template <class O>
-void adam_update(Tensor& p, const Tensor& grad, ParamState& state, const O& o, bool decoupled) {
-  Tensor g = o.maximize ? neg(grad) : grad;  // g may alias .grad: never written in place
-  const int64_t t = increment_step(state);
-  if (o.weight_decay != 0.0) {
-    if (decoupled) {
-      mul_(p, 1.0 - o.lr * o.weight_decay);  // AdamW: p *= 1 - lr wd
-    } else {
-      g = g.clone();
-      axpy_(g, o.weight_decay, p);  // Adam: g + wd p
-    }
-  }
-  Tensor& m = state_tensor(state, "exp_avg", p);
-  Tensor& v = state_tensor(state, "exp_avg_sq", p);
-  mul_(m, o.beta1);  // m = beta1 m + (1 - beta1) g
-  axpy_(m, 1.0 - o.beta1, g);
-  mul_(v, o.beta2);  // v = beta2 v + (1 - beta2) g^2
-  axpy_(v, 1.0 - o.beta2, square(g));
-
-  const double bias_correction1 = 1.0 - std::pow(o.beta1, static_cast<double>(t));
-  const double bias_correction2 = 1.0 - std::pow(o.beta2, static_cast<double>(t));
-  const double step_size = o.lr / bias_correction1;
-  const double bias_correction2_sqrt = std::sqrt(bias_correction2);
-  Tensor v_hat = v;
-  if (o.amsgrad) {
-    Tensor& v_max = state_tensor(state, "max_exp_avg_sq", p);
-    copy_(v_max, maximum(v_max, v));
-    v_hat = v_max;
-  }
-  Tensor denom = div(sqrt(v_hat), bias_correction2_sqrt);  // sqrt(v_hat) / sqrt(bc2) + eps
-  add_(denom, o.eps);
-  axpy_(p, -step_size, div(m, denom));
-}
 
 template <class O>
 std::vector<std::string> check(const std::string& type, const O& o) {
@@ -78,52 +24,65 @@ std::vector<std::string> check(const std::string& type, const O& o) {
 }
 
 template <class O>
-void set_checked(O& target, const O& o, const std::string& type) {
-  check(type, o);
-  target = o;
-}
-
-template <class O>
-std::vector<std::string> check_values(const std::string& type, const OptionValues& v) {
-  option_flag(type, v, "amsgrad");
-  option_flag(type, v, "maximize");
-  O o;
-  from_values(o, v);
-  return check(type, o);
+void adam_update(const char* op, Tensor& p, const Tensor& grad, ParamState& state, const O& o,
+                 bool decoupled) {
+  const bool maximize = o.maximize, decay = o.weight_decay != 0.0, amsgrad = o.amsgrad;
+  const int64_t t = increment_step(state);
+  const double bias_correction1 = 1.0 - std::pow(o.beta1, static_cast<double>(t));
+  const double bias_correction2 = 1.0 - std::pow(o.beta2, static_cast<double>(t));
+  const double step_size = o.lr / bias_correction1;
+  const double bias_correction2_sqrt = std::sqrt(bias_correction2);
+  Tensor none;
+  Tensor& m = state_tensor(state, "exp_avg", p);
+  Tensor& v = state_tensor(state, "exp_avg_sq", p);
+  Tensor& v_max = amsgrad ? state_tensor(state, "max_exp_avg_sq", p) : none;
+  fused_update(op, p, grad, [&](auto tag) {
+    using T = decltype(tag);
+    const T wd = T(o.weight_decay), shrink = T(1.0 - o.lr * o.weight_decay);
+    const T beta1 = T(o.beta1), rest1 = T(1.0 - o.beta1);
+    const T beta2 = T(o.beta2), rest2 = T(1.0 - o.beta2);
+    const T bc2_sqrt = T(bias_correction2_sqrt), eps = T(o.eps), neg_step = T(-step_size);
+    return [=](auto g, auto& p, auto& m, auto& v, auto& v_max) {
+      using V = decltype(g);
+      if (maximize) g = -g;
+      if (decay) {
+        if (decoupled) p = p * V(shrink);  // AdamW: p *= 1 - lr wd
+        else g = mul_add(V(wd), p, g);      // Adam: g + wd p
+      }
+      m = mul_add(V(rest1), g, m * V(beta1));        // m = beta1 m + (1 - beta1) g
+      v = mul_add(V(rest2), g * g, v * V(beta2));    // v = beta2 v + (1 - beta2) g^2
+      V v_hat = v;
+      if (amsgrad) v_hat = v_max = fn::maximum(v_max, v);  // the running maximum
+      const V denom = xsimd::sqrt(v_hat) / V(bc2_sqrt) + V(eps);  // sqrt(v_hat) / sqrt(bc2) + eps
+      p = mul_add(V(neg_step), m / denom, p);  // p -= lr / bc1 * m / denom
+    };
+  }, m, v, v_max);
 }
 
 }  // namespace
 
 // ---- Adam --------------------------------------------------------------------------------------
 Adam::Adam(std::vector<Variable> params, AdamOptions options)
-    : Optimizer("Adam", std::move(params)) {
+    : OptimizerWith("Adam", std::move(params)) {
   set_options(options);
 }
-void Adam::set_options(const AdamOptions& options) { set_checked(options_, options, type_name()); }
-OptionValues Adam::option_values() const { return to_values(options_); }
-std::vector<std::string> Adam::check_option_values(const OptionValues& v) const {
-  return check_values<AdamOptions>(type_name(), v);
+std::vector<std::string> Adam::check_options(const AdamOptions& o) const {
+  return check(type_name(), o);
 }
-void Adam::assign_option_values(const OptionValues& v) { from_values(options_, v); }
 void Adam::update(Tensor& p, const Tensor& g, ParamState& state) {
-  adam_update(p, g, state, options_, /*decoupled=*/false);
+  adam_update("Adam", p, g, state, options(), /*decoupled=*/false);
 }
 
 // ---- AdamW -------------------------------------------------------------------------------------
 AdamW::AdamW(std::vector<Variable> params, AdamWOptions options)
-    : Optimizer("AdamW", std::move(params)) {
+    : OptimizerWith("AdamW", std::move(params)) {
   set_options(options);
 }
-void AdamW::set_options(const AdamWOptions& options) {
-  set_checked(options_, options, type_name());
+std::vector<std::string> AdamW::check_options(const AdamWOptions& o) const {
+  return check(type_name(), o);
 }
-OptionValues AdamW::option_values() const { return to_values(options_); }
-std::vector<std::string> AdamW::check_option_values(const OptionValues& v) const {
-  return check_values<AdamWOptions>(type_name(), v);
-}
-void AdamW::assign_option_values(const OptionValues& v) { from_values(options_, v); }
 void AdamW::update(Tensor& p, const Tensor& g, ParamState& state) {
-  adam_update(p, g, state, options_, /*decoupled=*/true);
+  adam_update("AdamW", p, g, state, options(), /*decoupled=*/true);
 }
 
 }  // namespace nash::optim

@@ -18,8 +18,20 @@ struct AdamOptions {
   double weight_decay = 0.0;  // L2: added to the gradient
   bool amsgrad = false;
   bool maximize = false;
+
+  template <class Self, class F>
+  static void fields(Self& o, F&& f) {
+    f("lr", o.lr);
+    f("beta1", o.beta1);
+    f("beta2", o.beta2);
+    f("eps", o.eps);
+    f("weight_decay", o.weight_decay);
+    f("amsgrad", o.amsgrad);
+    f("maximize", o.maximize);
+  }
 };
 
+// AdamOptions with decoupled weight decay (its own type, for AdamW's default of 1e-2).
 struct AdamWOptions {
   double lr = 1e-3;
   double beta1 = 0.9;
@@ -28,38 +40,29 @@ struct AdamWOptions {
   double weight_decay = 1e-2;  // decoupled: p *= 1 - lr weight_decay
   bool amsgrad = false;
   bool maximize = false;
+
+  template <class Self, class F>
+  static void fields(Self& o, F&& f) {
+    AdamOptions::fields(o, f);  // the same fields by the same names
+  }
 };
 
-class Adam : public Optimizer {
+class Adam : public OptimizerWith<AdamOptions> {
  public:
   explicit Adam(std::vector<Variable> params, AdamOptions options = {});
-  const AdamOptions& options() const { return options_; }
-  void set_options(const AdamOptions& options);  // checked like the constructor's
 
  protected:
+  std::vector<std::string> check_options(const AdamOptions& o) const override;
   void update(Tensor& p, const Tensor& g, ParamState& state) override;
-  OptionValues option_values() const override;
-  std::vector<std::string> check_option_values(const OptionValues& values) const override;
-  void assign_option_values(const OptionValues& values) override;
-
- private:
-  AdamOptions options_;
 };
 
-class AdamW : public Optimizer {
+class AdamW : public OptimizerWith<AdamWOptions> {
  public:
   explicit AdamW(std::vector<Variable> params, AdamWOptions options = {});
-  const AdamWOptions& options() const { return options_; }
-  void set_options(const AdamWOptions& options);
 
  protected:
+  std::vector<std::string> check_options(const AdamWOptions& o) const override;
   void update(Tensor& p, const Tensor& g, ParamState& state) override;
-  OptionValues option_values() const override;
-  std::vector<std::string> check_option_values(const OptionValues& values) const override;
-  void assign_option_values(const OptionValues& values) override;
-
- private:
-  AdamWOptions options_;
 };
 
 }  // namespace nash::optim

@@ -12,9 +12,13 @@
 //   loss.backward();
 //   opt.step();
 //   save_safetensors("opt.safetensors", opt.state_dict());
+//
+// An optimizer derives from OptimizerWith<Options> and writes only its checks and its update
+// (with fused_update, nn/optim/fused.h); its Options struct lists its fields once, in fields().
 #pragma once
 #include <map>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -66,7 +70,6 @@ class Optimizer {
   virtual std::vector<std::string> check_option_values(const OptionValues& values) const = 0;
   virtual void assign_option_values(const OptionValues& values) = 0;  // already checked
 
-
  private:
   // Parses and checks a state dict; returns its options and, if `state` is given, fills it with
   // copies of the per-parameter state. Throws on the first problem.
@@ -86,5 +89,55 @@ void check_beta_option(const std::string& type_name, const char* name, double va
 int64_t increment_step(ParamState& state);
 // state[key], created as zeros shaped like `like` on first use.
 Tensor& state_tensor(ParamState& state, const char* key, const Tensor& like);
+
+// The part every optimizer shares: its options, checked whenever they are set, and their state
+// dict form. Options is an aggregate of double and bool fields with
+//   template <class Self, class F> static void fields(Self& o, F&& f)
+// calling f("name", o.field) for every field, in the order the state dict lists them.
+template <class Options>
+class OptimizerWith : public Optimizer {
+ public:
+  const Options& options() const { return options_; }
+  void set_options(const Options& options) {  // checked like the constructor's
+    check_option_values(values_of(options));
+    options_ = options;
+  }
+
+ protected:
+  using Optimizer::Optimizer;  // a derived constructor then calls set_options
+  // Validates every option (the flags are known to be 0 or 1) and returns the state keys a
+  // stepped parameter holds under them ("step" included if any).
+  virtual std::vector<std::string> check_options(const Options& options) const = 0;
+
+  OptionValues option_values() const final { return values_of(options_); }
+  std::vector<std::string> check_option_values(const OptionValues& values) const final {
+    const Options names{};  // only to list the fields
+    Options::fields(names, [&](const char* name, const auto& field) {
+      if constexpr (std::is_same_v<std::decay_t<decltype(field)>, bool>)
+        option_flag(type_name(), values, name);
+    });
+    return check_options(options_of(values));
+  }
+  void assign_option_values(const OptionValues& values) final { options_ = options_of(values); }
+
+ private:
+  static OptionValues values_of(const Options& o) {
+    OptionValues values;
+    Options::fields(o, [&](const char* name, const auto& field) { values[name] = double(field); });
+    return values;
+  }
+  static Options options_of(const OptionValues& values) {
+    Options o;
+    Options::fields(o, [&](const char* name, auto& field) {
+      if constexpr (std::is_same_v<std::decay_t<decltype(field)>, bool>)
+        field = values.at(name) == 1.0;
+      else
+        field = values.at(name);
+    });
+    return o;
+  }
+
+  Options options_;
+};
 
 }  // namespace nash::optim

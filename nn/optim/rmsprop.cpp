@@ -1,87 +1,62 @@
-// RMSprop: torch's single-tensor algorithm, composed from the in-place tensor ops.
+// RMSprop: torch's single-tensor algorithm as one fused pass per parameter (nn/optim/fused.h).
 #include "nn/optim/rmsprop.h"
 
-#include "tensor/ops.h"
+#include "nn/optim/fused.h"
 
 namespace nash::optim {
 
-namespace {
-OptionValues to_values(const RMSpropOptions& o) {
-  return {{"lr", o.lr},
-          {"alpha", o.alpha},
-          {"eps", o.eps},
-          {"weight_decay", o.weight_decay},
-          {"momentum", o.momentum},
-          {"centered", o.centered ? 1.0 : 0.0},
-          {"maximize", o.maximize ? 1.0 : 0.0}};
-}
-}  // namespace
-
 RMSprop::RMSprop(std::vector<Variable> params, RMSpropOptions options)
-    : Optimizer("RMSprop", std::move(params)) {
+    : OptimizerWith("RMSprop", std::move(params)) {
   set_options(options);
 }
 
-void RMSprop::set_options(const RMSpropOptions& options) {
-  check_option_values(to_values(options));
-  options_ = options;
-}
-
-OptionValues RMSprop::option_values() const { return to_values(options_); }
-
-std::vector<std::string> RMSprop::check_option_values(const OptionValues& v) const {
+std::vector<std::string> RMSprop::check_options(const RMSpropOptions& o) const {
   const std::string& t = type_name();
-  for (const char* name : {"lr", "alpha", "eps", "weight_decay", "momentum"})
-    check_nonnegative_option(t, name, v.at(name));
-  bool centered = option_flag(t, v, "centered");
-  option_flag(t, v, "maximize");
+  check_nonnegative_option(t, "lr", o.lr);
+  check_nonnegative_option(t, "alpha", o.alpha);
+  check_nonnegative_option(t, "eps", o.eps);
+  check_nonnegative_option(t, "weight_decay", o.weight_decay);
+  check_nonnegative_option(t, "momentum", o.momentum);
   std::vector<std::string> keys = {"step", "square_avg"};
-  if (centered) keys.push_back("grad_avg");
-  if (v.at("momentum") > 0.0) keys.push_back("momentum_buffer");
+  if (o.centered) keys.push_back("grad_avg");
+  if (o.momentum > 0.0) keys.push_back("momentum_buffer");
   return keys;
 }
 
-void RMSprop::assign_option_values(const OptionValues& v) {
-  options_.lr = v.at("lr");
-  options_.alpha = v.at("alpha");
-  options_.eps = v.at("eps");
-  options_.weight_decay = v.at("weight_decay");
-  options_.momentum = v.at("momentum");
-  options_.centered = v.at("centered") == 1.0;
-  options_.maximize = v.at("maximize") == 1.0;
-}
-
 void RMSprop::update(Tensor& p, const Tensor& grad, ParamState& state) {
-  const RMSpropOptions& o = options_;
-  Tensor g = o.maximize ? neg(grad) : grad;  // g may alias .grad: never written in place
+  const RMSpropOptions& o = options();
+  const bool maximize = o.maximize, decay = o.weight_decay != 0.0, centered = o.centered;
+  const bool momentum = o.momentum > 0.0;
   increment_step(state);
-  if (o.weight_decay != 0.0) {
-    g = g.clone();
-    axpy_(g, o.weight_decay, p);  // g + wd p
-  }
+  Tensor none_a, none_b;
   Tensor& v = state_tensor(state, "square_avg", p);
-  mul_(v, o.alpha);  // v = alpha v + (1 - alpha) g^2
-  axpy_(v, 1.0 - o.alpha, square(g));
-  Tensor d;
-  if (o.centered) {
-    Tensor& a = state_tensor(state, "grad_avg", p);
-    mul_(a, o.alpha);  // a = alpha a + (1 - alpha) g
-    axpy_(a, 1.0 - o.alpha, g);
-    d = v.clone();  // sqrt(v - a^2)
-    axpy_(d, -1.0, square(a));
-    d = sqrt(d);
-  } else {
-    d = sqrt(v);
-  }
-  add_(d, o.eps);
-  if (o.momentum > 0.0) {
-    Tensor& b = state_tensor(state, "momentum_buffer", p);
-    mul_(b, o.momentum);  // b = momentum b + g / d
-    add_(b, div(g, d));
-    axpy_(p, -o.lr, b);
-  } else {
-    axpy_(p, -o.lr, div(g, d));
-  }
+  Tensor& a = centered ? state_tensor(state, "grad_avg", p) : none_a;
+  Tensor& b = momentum ? state_tensor(state, "momentum_buffer", p) : none_b;
+  fused_update("RMSprop", p, grad, [&](auto tag) {
+    using T = decltype(tag);
+    const T wd = T(o.weight_decay), alpha = T(o.alpha), rest = T(1.0 - o.alpha);
+    const T eps = T(o.eps), mu = T(o.momentum), neg_lr = T(-o.lr);
+    return [=](auto g, auto& p, auto& v, auto& a, auto& b) {
+      using V = decltype(g);
+      if (maximize) g = -g;
+      if (decay) g = mul_add(V(wd), p, g);  // g + wd p
+      v = mul_add(V(rest), g * g, v * V(alpha));  // v = alpha v + (1 - alpha) g^2
+      V d;
+      if (centered) {
+        a = mul_add(V(rest), g, a * V(alpha));  // a = alpha a + (1 - alpha) g
+        d = xsimd::sqrt(mul_add(V(-1), a * a, v));  // sqrt(v - a^2)
+      } else {
+        d = xsimd::sqrt(v);
+      }
+      d = d + V(eps);
+      if (momentum) {
+        b = mul_add(V(1), g / d, b * V(mu));  // b = momentum b + g / d
+        p = mul_add(V(neg_lr), b, p);          // p -= lr b
+      } else {
+        p = mul_add(V(neg_lr), g / d, p);  // p -= lr g / d
+      }
+    };
+  }, v, a, b);
 }
 
 }  // namespace nash::optim

@@ -18,22 +18,26 @@ struct RMSpropOptions {
   double momentum = 0.0;
   bool centered = false;
   bool maximize = false;
+
+  template <class Self, class F>
+  static void fields(Self& o, F&& f) {
+    f("lr", o.lr);
+    f("alpha", o.alpha);
+    f("eps", o.eps);
+    f("weight_decay", o.weight_decay);
+    f("momentum", o.momentum);
+    f("centered", o.centered);
+    f("maximize", o.maximize);
+  }
 };
 
-class RMSprop : public Optimizer {
+class RMSprop : public OptimizerWith<RMSpropOptions> {
  public:
   explicit RMSprop(std::vector<Variable> params, RMSpropOptions options = {});
-  const RMSpropOptions& options() const { return options_; }
-  void set_options(const RMSpropOptions& options);  // checked like the constructor's
 
  protected:
+  std::vector<std::string> check_options(const RMSpropOptions& o) const override;
   void update(Tensor& p, const Tensor& g, ParamState& state) override;
-  OptionValues option_values() const override;
-  std::vector<std::string> check_option_values(const OptionValues& values) const override;
-  void assign_option_values(const OptionValues& values) override;
-
- private:
-  RMSpropOptions options_;
 };
 
 }  // namespace nash::optim

@@ -17,22 +17,25 @@ struct SGDOptions {
   double weight_decay = 0.0;
   bool nesterov = false;  // needs momentum > 0 and dampening = 0
   bool maximize = false;
+
+  template <class Self, class F>
+  static void fields(Self& o, F&& f) {
+    f("lr", o.lr);
+    f("momentum", o.momentum);
+    f("dampening", o.dampening);
+    f("weight_decay", o.weight_decay);
+    f("nesterov", o.nesterov);
+    f("maximize", o.maximize);
+  }
 };
 
-class SGD : public Optimizer {
+class SGD : public OptimizerWith<SGDOptions> {
  public:
   explicit SGD(std::vector<Variable> params, SGDOptions options = {});
-  const SGDOptions& options() const { return options_; }
-  void set_options(const SGDOptions& options);  // checked like the constructor's
 
  protected:
+  std::vector<std::string> check_options(const SGDOptions& o) const override;
   void update(Tensor& p, const Tensor& g, ParamState& state) override;
-  OptionValues option_values() const override;
-  std::vector<std::string> check_option_values(const OptionValues& values) const override;
-  void assign_option_values(const OptionValues& values) override;
-
- private:
-  SGDOptions options_;
 };
 
 }  // namespace nash::optim
