@@ -1,6 +1,7 @@
-// max_pool2d and avg_pool2d with their backward functions (PyTorch semantics, no ceil_mode).
-// Each (n, c) plane is one independent task, summed in a fixed order: results do not depend on
-// the thread count.
+// max_pool2d and avg_pool2d with their backward functions (PyTorch semantics, no ceil_mode):
+// checks, the direct per-window reference loops, and the dispatch to the phase-layout kernels
+// of pool_phases.cpp. Every output is reduced in a fixed order: results do not depend on the
+// thread count.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -10,16 +11,28 @@
 #include "tensor/pool.h"
 
 namespace nash {
+namespace detail {
+
+PoolWindow pool_window(const PoolGeom& g, int64_t oh, int64_t ow, bool count_include_pad) {
+  const int64_t h0 = oh * g.s[0] - g.p[0], w0 = ow * g.s[1] - g.p[1];
+  const int64_t h1 = std::min(h0 + g.k[0], g.H + g.p[0]), w1 = std::min(w0 + g.k[1], g.W + g.p[1]);
+  const int64_t padded = (h1 - h0) * (w1 - w0);
+  PoolWindow win{std::max<int64_t>(h0, 0), std::min(h1, g.H), std::max<int64_t>(w0, 0),
+                 std::min(w1, g.W), 0};
+  win.divisor = count_include_pad ? padded : (win.h_hi - win.h_lo) * (win.w_hi - win.w_lo);
+  return win;
+}
+
+}  // namespace detail
+
 namespace {
+
+using detail::PoolGeom;
+using detail::PoolWindow;
 
 constexpr int64_t kParallelMin = 1 << 14;  // elements below which loops stay serial
 
 Shape pair(const std::array<int64_t, 2>& v) { return {v[0], v[1]}; }
-
-struct PoolGeom {
-  int64_t N, C, H, W, OH, OW;
-  std::array<int64_t, 2> k, s, p;
-};
 
 void check_float(const Tensor& t, const char* op, const char* name) {
   NASH_CHECK(t.defined(), op, ": ", name, " is undefined");
@@ -43,7 +56,7 @@ PoolGeom pool_geom(const char* op, const Shape& xs, std::array<int64_t, 2> k,
   return PoolGeom{xs[0], xs[1], xs[2], xs[3], oh, ow, k, s, p};
 }
 
-// ---- max ---------------------------------------------------------------------------------------
+// ---- the reference: direct loops over each window ---------------------------------------------
 
 template <class T>
 void max_pool_planes(const T* x, const PoolGeom& g, T* y, int64_t* idx) {
@@ -52,16 +65,13 @@ void max_pool_planes(const T* x, const PoolGeom& g, T* y, int64_t* idx) {
 #pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1 && planes * HW >= kParallelMin)
   for (int64_t pl = 0; pl < planes; ++pl) {
     const T* xp = x + pl * HW;
-    for (int64_t oh = 0; oh < g.OH; ++oh) {
-      const int64_t h0 = oh * g.s[0] - g.p[0];
-      const int64_t h_lo = std::max<int64_t>(h0, 0), h_hi = std::min(h0 + g.k[0], g.H);
+    for (int64_t oh = 0; oh < g.OH; ++oh)
       for (int64_t ow = 0; ow < g.OW; ++ow) {
-        const int64_t w0 = ow * g.s[1] - g.p[1];
-        const int64_t w_lo = std::max<int64_t>(w0, 0), w_hi = std::min(w0 + g.k[1], g.W);
+        const PoolWindow win = detail::pool_window(g, oh, ow, true);
         T best = -std::numeric_limits<T>::infinity();
-        int64_t best_i = h_lo * g.W + w_lo;
-        for (int64_t ih = h_lo; ih < h_hi; ++ih)
-          for (int64_t iw = w_lo; iw < w_hi; ++iw) {
+        int64_t best_i = win.h_lo * g.W + win.w_lo;
+        for (int64_t ih = win.h_lo; ih < win.h_hi; ++ih)
+          for (int64_t iw = win.w_lo; iw < win.w_hi; ++iw) {
             const T v = xp[ih * g.W + iw];
             if (v > best || std::isnan(v)) {
               best = v;
@@ -71,46 +81,7 @@ void max_pool_planes(const T* x, const PoolGeom& g, T* y, int64_t* idx) {
         y[pl * P + oh * g.OW + ow] = best;
         idx[pl * P + oh * g.OW + ow] = best_i;
       }
-    }
   }
-}
-
-// Returns false if an index falls outside its plane.
-template <class T>
-bool max_pool_scatter(const T* dy, const int64_t* idx, int64_t planes, int64_t P, int64_t HW,
-                      T* dx) {
-  bool bad = false;
-  const int nt = get_num_threads();
-#pragma omp parallel for schedule(static) num_threads(nt) reduction(|| : bad) if (nt > 1 && planes * (HW + P) >= kParallelMin)
-  for (int64_t pl = 0; pl < planes; ++pl) {
-    T* d = dx + pl * HW;
-    std::fill(d, d + HW, T(0));
-    for (int64_t i = 0; i < P; ++i) {
-      const int64_t j = idx[pl * P + i];
-      if (j < 0 || j >= HW) {
-        bad = true;
-        continue;
-      }
-      d[j] += dy[pl * P + i];
-    }
-  }
-  return !bad;
-}
-
-// ---- average -----------------------------------------------------------------------------------
-
-// The window of output (oh, ow) clipped to the input, and its divisor.
-struct Window {
-  int64_t h_lo, h_hi, w_lo, w_hi, divisor;
-};
-Window avg_window(const PoolGeom& g, int64_t oh, int64_t ow, bool count_include_pad) {
-  const int64_t h0 = oh * g.s[0] - g.p[0], w0 = ow * g.s[1] - g.p[1];
-  const int64_t h1 = std::min(h0 + g.k[0], g.H + g.p[0]), w1 = std::min(w0 + g.k[1], g.W + g.p[1]);
-  const int64_t padded = (h1 - h0) * (w1 - w0);
-  Window win{std::max<int64_t>(h0, 0), std::min(h1, g.H), std::max<int64_t>(w0, 0),
-             std::min(w1, g.W), 0};
-  win.divisor = count_include_pad ? padded : (win.h_hi - win.h_lo) * (win.w_hi - win.w_lo);
-  return win;
 }
 
 template <class T>
@@ -122,7 +93,7 @@ void avg_pool_planes(const T* x, const PoolGeom& g, bool include_pad, T* y) {
     const T* xp = x + pl * HW;
     for (int64_t oh = 0; oh < g.OH; ++oh)
       for (int64_t ow = 0; ow < g.OW; ++ow) {
-        const Window win = avg_window(g, oh, ow, include_pad);
+        const PoolWindow win = detail::pool_window(g, oh, ow, include_pad);
         T acc = 0;
         for (int64_t ih = win.h_lo; ih < win.h_hi; ++ih)
           for (int64_t iw = win.w_lo; iw < win.w_hi; ++iw) acc += xp[ih * g.W + iw];
@@ -141,7 +112,7 @@ void avg_pool_backward_planes(const T* dy, const PoolGeom& g, bool include_pad, 
     std::fill(d, d + HW, T(0));
     for (int64_t oh = 0; oh < g.OH; ++oh)
       for (int64_t ow = 0; ow < g.OW; ++ow) {
-        const Window win = avg_window(g, oh, ow, include_pad);
+        const PoolWindow win = detail::pool_window(g, oh, ow, include_pad);
         const T v = dy[pl * P + oh * g.OW + ow] / static_cast<T>(win.divisor);
         for (int64_t ih = win.h_lo; ih < win.h_hi; ++ih)
           for (int64_t iw = win.w_lo; iw < win.w_hi; ++iw) d[ih * g.W + iw] += v;
@@ -149,10 +120,46 @@ void avg_pool_backward_planes(const T* dy, const PoolGeom& g, bool include_pad, 
   }
 }
 
-}  // namespace
+// Returns false if an index falls outside its plane.
+template <class T>
+bool max_pool_scatter(const T* dy, const int64_t* idx, int64_t planes, int64_t P, int64_t HW,
+                      T* dx) {
+  bool bad = false;
+  const int nt = get_num_threads();
+#pragma omp parallel for schedule(static) num_threads(nt) reduction(|| : bad) if (nt > 1 && planes * (HW + P) >= kParallelMin)
+  for (int64_t pl = 0; pl < planes; ++pl) {
+    T* d = dx + pl * HW;
+    const T* g = dy + pl * P;
+    const int64_t* ix = idx + pl * P;
+    std::fill(d, d + HW, T(0));
+    for (int64_t i = 0; i < P; ++i) {
+      const int64_t j = ix[i];
+      if (j < 0 || j >= HW) {
+        bad = true;
+        continue;
+      }
+      d[j] += g[i];
+    }
+  }
+  return !bad;
+}
 
-MaxPoolResult max_pool2d(const Tensor& x_in, std::array<int64_t, 2> kernel,
-                         std::array<int64_t, 2> stride, std::array<int64_t, 2> padding) {
+// Each op runs the phase kernels (Impl::fast; max falls back on its direct loop when its float
+// indices would not be exact) or the direct loops (Impl::reference, for the tests).
+enum class Impl { fast, reference };
+
+// f(T{}, in.data<T>(), out.data<T>()) with T the float type of `in` (float32 or float64).
+template <class F>
+void on_float(const Tensor& in, const Tensor& out, F&& f) {
+  if (in.dtype() == DType::Float64)
+    f(double{}, in.data<double>(), out.data<double>());
+  else
+    f(float{}, in.data<float>(), out.data<float>());
+}
+
+MaxPoolResult max_pool2d_impl(const Tensor& x_in, std::array<int64_t, 2> kernel,
+                              std::array<int64_t, 2> stride, std::array<int64_t, 2> padding,
+                              Impl impl) {
   const char* op = "max_pool2d";
   check_float(x_in, op, "input");
   const PoolGeom g = pool_geom(op, x_in.shape(), kernel, stride, padding);
@@ -160,11 +167,57 @@ MaxPoolResult max_pool2d(const Tensor& x_in, std::array<int64_t, 2> kernel,
                   empty({g.N, g.C, g.OH, g.OW}, DType::Int64)};
   if (r.values.numel() == 0) return r;
   const Tensor x = x_in.contiguous();
-  if (x.dtype() == DType::Float64)
-    max_pool_planes<double>(x.data<double>(), g, r.values.data<double>(), r.indices.data<int64_t>());
-  else
-    max_pool_planes<float>(x.data<float>(), g, r.values.data<float>(), r.indices.data<int64_t>());
+  int64_t* idx = r.indices.data<int64_t>();
+  on_float(x, r.values, [&](auto t, auto* xp, auto* yp) {
+    if (impl == Impl::fast && detail::max_pool_phases<decltype(t)>(xp, g, yp, idx)) return;
+    max_pool_planes<decltype(t)>(xp, g, yp, idx);
+  });
   return r;
+}
+
+Tensor avg_pool2d_impl(const Tensor& x_in, std::array<int64_t, 2> kernel,
+                       std::array<int64_t, 2> stride, std::array<int64_t, 2> padding,
+                       bool count_include_pad, Impl impl) {
+  const char* op = "avg_pool2d";
+  check_float(x_in, op, "input");
+  const PoolGeom g = pool_geom(op, x_in.shape(), kernel, stride, padding);
+  Tensor y = empty({g.N, g.C, g.OH, g.OW}, x_in.dtype());
+  if (y.numel() == 0) return y;
+  const Tensor x = x_in.contiguous();
+  on_float(x, y, [&](auto t, auto* xp, auto* yp) {
+    if (impl == Impl::fast)
+      detail::avg_pool_phases<decltype(t)>(xp, g, count_include_pad, yp);
+    else
+      avg_pool_planes<decltype(t)>(xp, g, count_include_pad, yp);
+  });
+  return y;
+}
+
+Tensor avg_pool2d_backward_impl(const Tensor& dy_in, const Shape& x_shape,
+                                std::array<int64_t, 2> kernel, std::array<int64_t, 2> stride,
+                                std::array<int64_t, 2> padding, bool count_include_pad, Impl impl) {
+  const char* op = "avg_pool2d_backward";
+  check_float(dy_in, op, "dy");
+  const PoolGeom g = pool_geom(op, x_shape, kernel, stride, padding);
+  const Shape expected{g.N, g.C, g.OH, g.OW};
+  NASH_CHECK(dy_in.shape() == expected, op, ": expected dy ", expected, ", got ", dy_in.shape());
+  Tensor dx = empty(x_shape, dy_in.dtype());
+  if (dx.numel() == 0) return dx;
+  const Tensor dy = dy_in.contiguous();
+  on_float(dy, dx, [&](auto t, auto* dyp, auto* dxp) {
+    if (impl == Impl::fast)
+      detail::avg_pool_backward_phases<decltype(t)>(dyp, g, count_include_pad, dxp);
+    else
+      avg_pool_backward_planes<decltype(t)>(dyp, g, count_include_pad, dxp);
+  });
+  return dx;
+}
+
+}  // namespace
+
+MaxPoolResult max_pool2d(const Tensor& x, std::array<int64_t, 2> kernel,
+                         std::array<int64_t, 2> stride, std::array<int64_t, 2> padding) {
+  return max_pool2d_impl(x, kernel, stride, padding, Impl::fast);
 }
 
 Tensor max_pool2d_backward(const Tensor& dy_in, const Tensor& indices_in, const Shape& x_shape) {
@@ -182,46 +235,43 @@ Tensor max_pool2d_backward(const Tensor& dy_in, const Tensor& indices_in, const 
   const Tensor dy = dy_in.contiguous(), idx = indices_in.contiguous();
   const int64_t planes = x_shape[0] * x_shape[1], HW = x_shape[2] * x_shape[3];
   const int64_t P = dy.size(2) * dy.size(3);
-  const bool ok = dy.dtype() == DType::Float64
-                      ? max_pool_scatter<double>(dy.data<double>(), idx.data<int64_t>(), planes,
-                                                 P, HW, dx.data<double>())
-                      : max_pool_scatter<float>(dy.data<float>(), idx.data<int64_t>(), planes, P,
-                                                HW, dx.data<float>());
+  bool ok = true;
+  on_float(dy, dx, [&](auto t, auto* dyp, auto* dxp) {
+    ok = max_pool_scatter<decltype(t)>(dyp, idx.data<int64_t>(), planes, P, HW, dxp);
+  });
   NASH_CHECK(ok, op, ": an index is outside its [H*W] plane for x_shape ", x_shape);
   return dx;
 }
 
-Tensor avg_pool2d(const Tensor& x_in, std::array<int64_t, 2> kernel, std::array<int64_t, 2> stride,
+Tensor avg_pool2d(const Tensor& x, std::array<int64_t, 2> kernel, std::array<int64_t, 2> stride,
                   std::array<int64_t, 2> padding, bool count_include_pad) {
-  const char* op = "avg_pool2d";
-  check_float(x_in, op, "input");
-  const PoolGeom g = pool_geom(op, x_in.shape(), kernel, stride, padding);
-  Tensor y = empty({g.N, g.C, g.OH, g.OW}, x_in.dtype());
-  if (y.numel() == 0) return y;
-  const Tensor x = x_in.contiguous();
-  if (x.dtype() == DType::Float64)
-    avg_pool_planes<double>(x.data<double>(), g, count_include_pad, y.data<double>());
-  else
-    avg_pool_planes<float>(x.data<float>(), g, count_include_pad, y.data<float>());
-  return y;
+  return avg_pool2d_impl(x, kernel, stride, padding, count_include_pad, Impl::fast);
 }
 
-Tensor avg_pool2d_backward(const Tensor& dy_in, const Shape& x_shape, std::array<int64_t, 2> kernel,
+Tensor avg_pool2d_backward(const Tensor& dy, const Shape& x_shape, std::array<int64_t, 2> kernel,
                            std::array<int64_t, 2> stride, std::array<int64_t, 2> padding,
                            bool count_include_pad) {
-  const char* op = "avg_pool2d_backward";
-  check_float(dy_in, op, "dy");
-  const PoolGeom g = pool_geom(op, x_shape, kernel, stride, padding);
-  const Shape expected{g.N, g.C, g.OH, g.OW};
-  NASH_CHECK(dy_in.shape() == expected, op, ": expected dy ", expected, ", got ", dy_in.shape());
-  Tensor dx = empty(x_shape, dy_in.dtype());
-  if (dx.numel() == 0) return dx;
-  const Tensor dy = dy_in.contiguous();
-  if (dy.dtype() == DType::Float64)
-    avg_pool_backward_planes<double>(dy.data<double>(), g, count_include_pad, dx.data<double>());
-  else
-    avg_pool_backward_planes<float>(dy.data<float>(), g, count_include_pad, dx.data<float>());
-  return dx;
+  return avg_pool2d_backward_impl(dy, x_shape, kernel, stride, padding, count_include_pad,
+                                  Impl::fast);
 }
 
+namespace detail {
+
+MaxPoolResult max_pool2d_reference(const Tensor& x, std::array<int64_t, 2> kernel,
+                                   std::array<int64_t, 2> stride, std::array<int64_t, 2> padding) {
+  return max_pool2d_impl(x, kernel, stride, padding, Impl::reference);
+}
+Tensor avg_pool2d_reference(const Tensor& x, std::array<int64_t, 2> kernel,
+                            std::array<int64_t, 2> stride, std::array<int64_t, 2> padding,
+                            bool count_include_pad) {
+  return avg_pool2d_impl(x, kernel, stride, padding, count_include_pad, Impl::reference);
+}
+Tensor avg_pool2d_backward_reference(const Tensor& dy, const Shape& x_shape,
+                                     std::array<int64_t, 2> kernel, std::array<int64_t, 2> stride,
+                                     std::array<int64_t, 2> padding, bool count_include_pad) {
+  return avg_pool2d_backward_impl(dy, x_shape, kernel, stride, padding, count_include_pad,
+                                  Impl::reference);
+}
+
+}  // namespace detail
 }  // namespace nash

@@ -4,6 +4,9 @@
 //
 // Shape letters: N batch, C channels, H/W input height/width, OH/OW output height/width.
 //   OH = (H + 2*padding - kernel) / stride + 1   (floor; padding <= kernel / 2)
+// How it runs: max/avg forward and avg backward copy blocks of planes into a phase layout
+// (tensor/pool_phases.cpp) where each window tap is one contiguous vector load; the direct
+// per-window loops stay as the reference they are tested against, bit for bit.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -36,5 +39,38 @@ Tensor avg_pool2d_backward(const Tensor& dy, const Shape& x_shape, std::array<in
 Tensor upsample_nearest2d(const Tensor& x, int64_t scale);
 // dx[n,c,i,j] = sum of the s x s block of dy: [N, C, H*s, W*s] -> [N, C, H, W]
 Tensor upsample_nearest2d_backward(const Tensor& dy, int64_t scale);
+
+namespace detail {
+// Geometry of one pooling: input planes [N, C, H, W], output [N, C, OH, OW].
+struct PoolGeom {
+  int64_t N, C, H, W, OH, OW;
+  std::array<int64_t, 2> k, s, p;
+};
+// Output (oh, ow)'s window clipped to the input, [h_lo, h_hi) x [w_lo, w_hi), and the avg divisor.
+struct PoolWindow {
+  int64_t h_lo, h_hi, w_lo, w_hi, divisor;
+};
+PoolWindow pool_window(const PoolGeom& g, int64_t oh, int64_t ow, bool count_include_pad);
+
+// The phase-layout kernels on contiguous planes (x, y, dy, dx as [N*C] planes; indices int64).
+// max_pool_phases returns false, doing nothing, when its float indices would not be exact.
+template <class T>
+bool max_pool_phases(const T* x, const PoolGeom& g, T* y, int64_t* indices);
+template <class T>
+void avg_pool_phases(const T* x, const PoolGeom& g, bool count_include_pad, T* y);
+template <class T>
+void avg_pool_backward_phases(const T* dy, const PoolGeom& g, bool count_include_pad, T* dx);
+
+// The direct per-window loops: the scalar reference the kernels above match bit for bit.
+// Same arguments and checks as the public ops.
+MaxPoolResult max_pool2d_reference(const Tensor& x, std::array<int64_t, 2> kernel,
+                                   std::array<int64_t, 2> stride, std::array<int64_t, 2> padding);
+Tensor avg_pool2d_reference(const Tensor& x, std::array<int64_t, 2> kernel,
+                            std::array<int64_t, 2> stride, std::array<int64_t, 2> padding,
+                            bool count_include_pad);
+Tensor avg_pool2d_backward_reference(const Tensor& dy, const Shape& x_shape,
+                                     std::array<int64_t, 2> kernel, std::array<int64_t, 2> stride,
+                                     std::array<int64_t, 2> padding, bool count_include_pad);
+}  // namespace detail
 
 }  // namespace nash

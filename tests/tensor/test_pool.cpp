@@ -218,6 +218,81 @@ TEST_CASE("pooling is bitwise identical for 1 and 2 threads", "[tensor][pool]") 
   for (size_t i = 0; i < out[0].size(); ++i) CHECK(equal(out[0][i], out[1][i]));
 }
 
+namespace {
+
+// Values with ties (a few levels), signed zeros, and, when `specials`, NaN and +-inf.
+Vec tricky_values(int64_t n, uint64_t seed, bool specials) {
+  const double inf = std::numeric_limits<double>::infinity();
+  Vec v = random_values(n, seed);
+  const Vec pick = random_values(n, seed + 1000);
+  for (size_t i = 0; i < v.size(); ++i) {
+    const double r = (pick[i] + 1) / 2;  // [0, 1)
+    if (r < 0.3) v[i] = std::round(v[i] * 2);
+    else if (r < 0.35) v[i] = -0.0;
+    else if (specials && r < 0.37) v[i] = std::numeric_limits<double>::quiet_NaN();
+    else if (specials && r < 0.39) v[i] = -inf;
+    else if (specials && r < 0.40) v[i] = inf;
+  }
+  return v;
+}
+
+// Same shape, dtype and values, bit for bit: zeros of the same sign, NaN where NaN. (A NaN's
+// sign and payload are not compared: the compiler may swap the operands of a + b, which picks
+// which NaN propagates.)
+bool same_bits(const Tensor& a, const Tensor& b) {
+  if (a.shape() != b.shape() || a.dtype() != b.dtype()) return false;
+  const Vec va = a.to_vector(), vb = b.to_vector();
+  for (size_t i = 0; i < va.size(); ++i) {
+    const bool nan = std::isnan(va[i]) && std::isnan(vb[i]);
+    if (!nan && !(va[i] == vb[i] && std::signbit(va[i]) == std::signbit(vb[i]))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("pooling kernels equal the direct loops bit for bit", "[tensor][pool]") {
+  // Planes from 1x1 to 28x28; stride = kernel, stride < kernel (overlap), stride > kernel (gaps);
+  // padding; unequal dims. [1, c, 2, 2] with a 2x2 kernel has one output per plane, so c runs
+  // the vector loop with 0, 1, W-1, W, W+1 and 3W+5 lanes (W the SIMD width).
+  std::vector<PoolCase> cases = {{{3, 5, 28, 28}, {2, 2}, {2, 2}, {0, 0}},
+                                 {{2, 7, 14, 14}, {2, 2}, {2, 2}, {0, 0}},
+                                 {{2, 3, 15, 17}, {3, 3}, {2, 2}, {1, 1}},
+                                 {{2, 2, 9, 13}, {3, 3}, {1, 1}, {1, 1}},
+                                 {{2, 3, 11, 10}, {2, 2}, {3, 3}, {1, 0}},
+                                 {{2, 3, 11, 10}, {1, 2}, {2, 1}, {0, 1}},
+                                 {{1, 2, 9, 6}, {3, 2}, {1, 3}, {1, 0}},
+                                 {{3, 1, 5, 11}, {4, 5}, {3, 2}, {2, 2}},
+                                 {{5, 3, 1, 1}, {1, 1}, {1, 1}, {0, 0}},
+                                 {{1, 1, 61, 67}, {3, 2}, {2, 2}, {1, 1}},
+                                 {{1, 2, 512, 65}, {2, 2}, {2, 2}, {0, 0}}};
+  for (int64_t c : {1, 7, 8, 9, 15, 16, 17, 37, 53})
+    cases.push_back({{1, c, 2, 2}, {2, 2}, {2, 2}, {0, 0}});
+  const int threads = get_num_threads();
+  uint64_t seed = 500;
+  for (int t : {1, 2}) {
+    set_num_threads(t);
+    for (DType dtype : {DType::Float32, DType::Float64})
+      for (const PoolCase& c : cases)
+        for (bool specials : {false, true}) {
+          CAPTURE(t, dtype_name(dtype), c.xs, c.k[0], c.k[1], c.s[0], c.s[1], c.p[0], c.p[1], specials);
+          const Tensor x = from_vector(tricky_values(numel_of(c.xs), seed++, specials), c.xs).to(dtype);
+          const MaxPoolResult fast = max_pool2d(x, c.k, c.s, c.p);
+          const MaxPoolResult ref = detail::max_pool2d_reference(x, c.k, c.s, c.p);
+          CHECK(same_bits(fast.values, ref.values));
+          CHECK(same_bits(fast.indices, ref.indices));
+          for (bool include_pad : {true, false}) {
+            const Tensor a = avg_pool2d(x, c.k, c.s, c.p, include_pad);
+            CHECK(same_bits(a, detail::avg_pool2d_reference(x, c.k, c.s, c.p, include_pad)));
+            const Tensor dy = from_vector(tricky_values(a.numel(), seed++, specials), a.shape()).to(dtype);
+            CHECK(same_bits(avg_pool2d_backward(dy, c.xs, c.k, c.s, c.p, include_pad),
+                            detail::avg_pool2d_backward_reference(dy, c.xs, c.k, c.s, c.p, include_pad)));
+          }
+        }
+  }
+  set_num_threads(threads);
+}
+
 TEST_CASE("pooling shape errors name the op and the shapes", "[tensor][pool]") {
   const Tensor x = zeros({2, 3, 5, 5});
   REQUIRE_THROWS_WITH(max_pool2d(zeros({3, 5, 5}), {2, 2}, {2, 2}, {0, 0}),
