@@ -7,7 +7,8 @@
 //
 //   fashion_eval --family cgan --steps 3000 --classifier runs/fashion_cnn.safetensors
 //                [--samples 10000] [--max-seconds S (stop training early)]
-//                [--decay-start F (lr linearly to 0 over the last 1 - F of the steps)] [--seed 0] [--threads 2] [--data DIR] [--out runs/eval_cgan]
+//                [--decay-start F (lr linearly to 0 over the last 1 - F of the steps)]
+//                [--ema D (sample from the average of G's weights, decay D)] [--seed 0] [--threads 2] [--data DIR] [--out runs/eval_cgan]
 // Prints one machine-readable line at the end:
 //   RESULT family=cgan steps=3000 train_s=... fd=... fd_real=... label_acc=... hist=a,b,...
 #include <chrono>
@@ -29,6 +30,7 @@ struct EvalFlags {
   int64_t samples = 10000;
   double max_seconds = 0;  // > 0: stop training early when this wall time is spent
   double decay_start = 1;  // < 1: both learning rates fall linearly to 0 from this fraction of --steps
+  double ema = 0;          // > 0: samples come from the running average of G's weights
   example::Flags train;
 };
 
@@ -44,17 +46,23 @@ EvalFlags parse(int argc, char** argv) {
     else if (a == "--samples") e.samples = std::stoll(v);
     else if (a == "--max-seconds") e.max_seconds = std::stod(v);
     else if (a == "--decay-start") e.decay_start = std::stod(v);
+    else if (a == "--ema") e.ema = std::stod(v);
     else if (a == "--steps") e.train.steps = std::stoll(v);
     else if (a == "--seed") e.train.seed = std::stoull(v);
     else if (a == "--data") e.train.data = v;
     else if (a == "--out") e.train.out = v;
     else if (a == "--threads") e.train.threads = std::stoi(v);
     else fail("fashion_eval: unknown flag ", a,
-              " (expected --family, --steps, --classifier, --samples, --max-seconds, --decay-start, --seed, --data, --out, --threads)");
+              " (expected --family, --steps, --classifier, --samples, --max-seconds, --decay-start, --ema, --seed, --data, --out, --threads)");
   }
   if (e.train.out.empty()) e.train.out = "runs/eval_" + e.family;
   set_num_threads(e.train.threads);
   return e;
+}
+
+std::shared_ptr<GeneratorNet> make_generator(const std::string& family, Generator& init) {
+  if (family == "dcgan") return make_dcgan_generator(100, 28, init);
+  return make_mlp_generator(100, family == "cgan" ? 10 : 0, init);
 }
 
 // The networks and config of examples/fashion_<family>.cpp.
@@ -66,11 +74,9 @@ Trainer make_trainer(const std::string& family, const example::Flags& f) {
   c.seed = f.seed;
   const int64_t classes = fam == Family::Cgan ? 10 : 0;
   auto loader = loader_sampler(example::fashion_loader(f, c.batch_size));
-  if (dcgan)
-    return Trainer(make_dcgan_generator(100, 28, init), make_dcgan_discriminator(28, true, init),
-                   loader, c);
-  return Trainer(make_mlp_generator(100, classes, init), make_mlp_discriminator(classes, init),
-                 loader, c);
+  auto g = make_generator(family, init);
+  if (dcgan) return Trainer(g, make_dcgan_discriminator(28, true, init), loader, c);
+  return Trainer(g, make_mlp_discriminator(classes, init), loader, c);
 }
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
@@ -100,11 +106,25 @@ int main(int argc, char** argv) try {
   }
   int64_t steps = 0;
   const double lr_d = t.config().lr_d, lr_g = t.config().lr_g;
+  std::shared_ptr<GeneratorNet> average;  // --ema: the running average of G's weights
+  if (e.ema > 0) {
+    Generator unused(e.train.seed + 1);
+    average = make_generator(e.family, unused);
+    average->requires_grad_(false);
+    ema_update(*average, t.generator(), 0.0);  // starts as a copy of G
+  }
+  // Samples come from G, or from its average under --ema (BatchNorm on batch statistics in both).
+  auto sample = [&](const Tensor& z, const Tensor& labels) {
+    if (!average) return t.sample(z, labels);
+    NoGradGuard no_grad;
+    return average->generate(Variable(z), labels).value();
+  };
   while (steps < e.train.steps && (e.max_seconds <= 0 || seconds_since(t0) < e.max_seconds)) {
     const double f = linear_decay_factor(steps, e.train.steps, e.decay_start);
     t.d_optimizer().set_lr(lr_d * f);
     t.g_optimizer().set_lr(lr_g * f);
     StepStats s = t.step();
+    if (average) ema_update(*average, t.generator(), e.ema);
     ++steps;
     if (steps % 100 == 0) {
       std::printf("step %5lld  d_loss %.4f  g_loss %.4f  D(x) %.3f  D(G(z)) %.3f  %.1f s\n",
@@ -114,11 +134,11 @@ int main(int argc, char** argv) try {
     }
     if (steps % 500 == 0)
       write_image_grid(e.train.out + "/samples/step_" + std::to_string(steps) + ".png",
-                       t.sample(grid_z, grid_labels), 10);
+                       sample(grid_z, grid_labels), 10);
   }
   const double train_s = seconds_since(t0);
   const std::string grid = e.train.out + "/samples/step_" + std::to_string(steps) + ".png";
-  write_image_grid(grid, t.sample(grid_z, grid_labels), 10);
+  write_image_grid(grid, sample(grid_z, grid_labels), 10);
   std::printf("trained %lld G steps in %.1f s; final grid %s\n", static_cast<long long>(steps),
               train_s, grid.c_str());
 
@@ -135,7 +155,7 @@ int main(int argc, char** argv) try {
       labels = from_vector(l, {len});
       label_parts.push_back(labels);
     }
-    parts.push_back(t.sample(t.noise(len), labels));
+    parts.push_back(sample(t.noise(len), labels));
   }
   Tensor fake = cat(parts, 0);  // [samples, 1, 28, 28]
 

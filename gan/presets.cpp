@@ -193,16 +193,7 @@ StepStats ToyRun::step() {
   trainer_->d_optimizer().set_lr(preset_.train.lr_d * f);
   trainer_->g_optimizer().set_lr(preset_.train.lr_g * f);
   StepStats s = trainer_->step();
-  if (average_) {
-    // avg <- ema avg + (1 - ema) w, for every parameter of G
-    NoGradGuard no_grad;
-    auto w = trainer_->generator().parameters(), avg = average_->parameters();
-    for (size_t i = 0; i < w.size(); ++i) {
-      Tensor& a = avg[i].mutable_value();
-      mul_(a, preset_.ema);
-      add_(a, mul(w[i].value(), 1.0 - preset_.ema));
-    }
-  }
+  if (average_) ema_update(*average_, trainer_->generator(), preset_.ema);
   seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return s;
 }

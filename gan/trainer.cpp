@@ -49,6 +49,24 @@ double linear_decay_factor(int64_t step, int64_t total, double decay_start, doub
   return 1.0 + t * (end - 1.0);
 }
 
+void ema_update(nn::Module& avg, const nn::Module& model, double decay) {
+  NASH_CHECK(decay >= 0 && decay < 1, "ema_update: decay must be in [0, 1), got ", decay);
+  auto w = model.parameters(), a = avg.parameters();
+  auto wb = model.named_buffers(), ab = avg.named_buffers();
+  NASH_CHECK(w.size() == a.size() && wb.size() == ab.size(), "ema_update: the average has ",
+             a.size(), " parameters and ", ab.size(), " buffers, the model ", w.size(), " and ",
+             wb.size());
+  NoGradGuard no_grad;
+  for (size_t i = 0; i < w.size(); ++i) {
+    NASH_CHECK(a[i].shape() == w[i].shape(), "ema_update: parameter ", i, " is ", a[i].shape(),
+               " in the average but ", w[i].shape(), " in the model");
+    Tensor& t = a[i].mutable_value();
+    mul_(t, decay);
+    add_(t, mul(w[i].value(), 1.0 - decay));
+  }
+  for (size_t i = 0; i < wb.size(); ++i) copy_(ab[i].second, wb[i].second);
+}
+
 Sampler toy_sampler(const ToyData& data) {
   return [data](int64_t n, Generator& gen) { return nn::Batch{data.sample(n, gen), Tensor()}; };
 }

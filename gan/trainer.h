@@ -66,6 +66,11 @@ struct StepStats {
 // `total`-step run: 1 until decay_start * total, then linear down to `end` at the last step.
 double linear_decay_factor(int64_t step, int64_t total, double decay_start, double end = 0.0);
 
+// The running average of a network's weights (Polyak / EMA, as in progressive GANs):
+// avg <- decay * avg + (1 - decay) * w for every parameter; buffers (BatchNorm statistics) are
+// copied. `avg` must have model's architecture. Samples from the average are smoother than G's.
+void ema_update(nn::Module& avg, const nn::Module& model, double decay);
+
 // Where real samples come from: a batch of n (x [n, ...], labels [n] when conditional).
 using Sampler = std::function<nn::Batch(int64_t n, Generator& gen)>;
 Sampler toy_sampler(const ToyData& data);
