@@ -72,7 +72,7 @@ Setup make_setup(const ConvCase& c) {
   return s;
 }
 
-// The GEMM sequence of one pass as conv_im2col.cpp runs it, on buffers of the chunk's size.
+// The GEMM sequence of one pass as conv_driver.cpp runs it, on buffers of the chunk's size.
 // kind 0: y (+)= w_group @ col_group (forward); 1: dcol_group = w_group^T @ dy (backward input
 // through col2im); 2: dw_group (+)= dy @ col_group^T (backward weight).
 struct GemmPass {

@@ -77,6 +77,20 @@ Tensor conv_forward(const Tensor& x, const Tensor& w, const Tensor& bias, const 
 Tensor conv_backward_input(const Tensor& dy, const Tensor& w, const Tensor& bias,
                            const ConvGeom& g);
 Tensor conv_backward_weight(const Tensor& dy, const Tensor& x, const ConvGeom& g);
+
+// The layout kernels the passes share (tensor/conv_im2col.cpp; float and double), on
+// contiguous buffers. col [cn*KH*KW, nb*P] holds channels [c0, c0+cn) of nb samples.
+template <class T>
+void im2col(const T* x, int64_t nb, const ConvGeom& g, int64_t c0, int64_t cn, T* col);
+// Channels [c0, c0+cn) of dx [nb, C, H, W] = col summed back into the input positions.
+template <class T>
+void col2im(const T* col, int64_t nb, const ConvGeom& g, int64_t c0, int64_t cn, T* dx);
+// dst [O, nb*P] = src [nb, O, P] regrouped by channel.
+template <class T>
+void to_channel_major(const T* src, int64_t nb, int64_t O, int64_t P, T* dst);
+// y [nb, O, P] = src [O, nb*P] regrouped by sample, + bias[o] (bias may be null).
+template <class T>
+void from_channel_major(const T* src, const T* bias, int64_t nb, int64_t O, int64_t P, T* y);
 }  // namespace detail
 
 }  // namespace nash

@@ -1,5 +1,5 @@
-// conv2d and conv_transpose2d: argument and shape checks, then the im2col kernels of
-// conv_im2col.cpp. conv_transpose2d runs conv2d's kernels with the roles swapped
+// conv2d and conv_transpose2d: argument and shape checks, then the im2col passes of
+// conv_driver.cpp. conv_transpose2d runs conv2d's kernels with the roles swapped
 // (its forward is conv2d's input gradient, its input gradient is conv2d's forward).
 #include <array>
 
