@@ -89,6 +89,14 @@ RunConfig default_config(const std::string& data, const std::string& model) {
     c.preset.steps = kImageSteps;
     c.preset.decay_start = 1.0;  // constant learning rates
     c.preset.ema = 0.0;
+    if (c.model == "cgan") {
+      // Measured (fashion_eval, 20000 steps, seed 0): label accuracy 0.828 with constant rates,
+      // 0.839 with the decay over the second half, 0.860 with the decay and samples from the
+      // weight average (FD 73.8 -> 57.9): G's last steps jitter the class details the
+      // classifier reads; the decay and the average smooth them out.
+      c.preset.decay_start = 0.5;
+      c.preset.ema = 0.999;
+    }
     c.preset.eval_samples = 10000;
     c.image_size = 28;
     c.num_classes = 10;
@@ -119,10 +127,10 @@ std::vector<std::pair<std::string, Json>> training_settings(const RunConfig& c) 
       {"beta2", t.beta2},
       {"eval_samples", p.eval_samples},
   };
+  s.emplace_back("decay_start", p.decay_start);
+  s.emplace_back("lr_end", p.lr_end);
+  s.emplace_back("ema", p.ema);
   if (c.toy()) {
-    s.emplace_back("decay_start", p.decay_start);
-    s.emplace_back("lr_end", p.lr_end);
-    s.emplace_back("ema", p.ema);
     add_mlp(s, "g", p.g);
     add_mlp(s, "d", p.d);
   }

@@ -1,5 +1,5 @@
 // Training sessions and their checkpoints (see session.h). A checkpoint is one safetensors file:
-//   generator.*, discriminator.*, generator_ema.* (toy presets with a weight average)
+//   generator.*, discriminator.*, generator_ema.* (runs with a weight average, --ema > 0)
 //   optim_g.*, optim_d.*                       both optimisers' state and options
 //   extra.fixed_noise [n, Z], extra.fixed_labels [n] (CGAN)
 //   metadata: config (JSON), step, rng ("seed offset" of the Trainer's stream), loader
@@ -139,6 +139,13 @@ Session::Session(const RunConfig& config, const MnistSplit* data) : config_(conf
       real = gan::loader_sampler(loader_);
     }
     trainer_ = std::make_unique<gan::Trainer>(g, d, real, config_.train());
+    if (config_.preset.ema > 0) {  // the weight average samples are drawn from, a copy of G at first
+      Generator unused(stream_seed(seed, kInitStream));
+      average_ = config_.model == "dcgan" ? gan::make_dcgan_generator(z, config_.image_size, unused)
+                                          : gan::make_mlp_generator(z, k, unused);
+      average_->requires_grad_(false);
+      gan::ema_update(*average_, *g, 0.0);
+    }
   }
   Generator fixed(stream_seed(seed, kFixedNoiseStream));
   const int64_t n = fixed_count(config_);
@@ -150,9 +157,22 @@ gan::Trainer& Session::trainer() const { return toy_ ? toy_->trainer() : *traine
 double Session::lr_d() const { return trainer().d_optimizer().lr(); }
 double Session::lr_g() const { return trainer().g_optimizer().lr(); }
 
-gan::StepStats Session::step() { return toy_ ? toy_->step() : trainer_->step(); }
+gan::StepStats Session::step() {
+  if (toy_) return toy_->step();
+  // Images: the preset's schedule and weight average, as gan::ToyRun does for toy data.
+  const gan::Preset& p = config_.preset;
+  const double f = gan::linear_decay_factor(trainer_->steps_done(), p.steps, p.decay_start, p.lr_end);
+  trainer_->d_optimizer().set_lr(p.train.lr_d * f);
+  trainer_->g_optimizer().set_lr(p.train.lr_g * f);
+  gan::StepStats s = trainer_->step();
+  if (average_) gan::ema_update(*average_, trainer_->generator(), p.ema);
+  return s;
+}
 
-gan::GeneratorNet& Session::sampler() const { return toy_ ? toy_->sampler() : trainer_->generator(); }
+gan::GeneratorNet& Session::sampler() const {
+  if (toy_) return toy_->sampler();
+  return average_ ? *average_ : trainer_->generator();
+}
 
 Tensor Session::noise(int64_t n, Generator& gen) const {
   Shape shape{n, config_.preset.noise_dim};

@@ -40,14 +40,14 @@ class Session {
   // Trainer's data source then throws if a step is attempted). Ignored for toy data.
   Session(const RunConfig& config, const MnistSplit* data);
 
-  gan::StepStats step();  // one G step (with its D steps), the toy schedule and weight average
+  gan::StepStats step();  // one G step (with its D steps), the lr schedule and weight average
   int64_t steps_done() const { return trainer().steps_done(); }
   gan::Trainer& trainer() const;
   const RunConfig& config() const { return config_; }
   double lr_d() const;
   double lr_g() const;
 
-  // The network samples are drawn from: the weight average (toy presets with ema > 0), else G.
+  // The network samples are drawn from: the weight average (ema > 0), else G.
   gan::GeneratorNet& sampler() const;
   // Samples [n, ...] from sampler() in eval mode, without a graph, in chunks (so any n fits).
   Tensor generate(const Tensor& z, const Tensor& labels) const;
@@ -75,6 +75,7 @@ class Session {
   RunConfig config_;
   std::unique_ptr<gan::ToyRun> toy_;                // toy data
   std::unique_ptr<gan::Trainer> trainer_;           // image data
+  std::shared_ptr<gan::GeneratorNet> average_;      // image data with ema > 0: G's weight average
   std::shared_ptr<nn::DataLoader> loader_;          // image data being trained on
   Tensor fixed_noise_, fixed_labels_;
 };

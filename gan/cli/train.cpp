@@ -51,6 +51,8 @@ const std::vector<Flag>& train_flags() {
       {"b2", "X", "Adam beta2"},
       {"latent-dim", "Z", "noise dimension", {"latent_dim"}},
       {"label-smoothing", "X", "one-sided: real label 1 - X (gan, cgan, dcgan)"},
+      {"decay-start", "F", "learning rates fall linearly to 0 from this fraction of --steps (1: constant)"},
+      {"ema", "D", "samples come from the running average of G's weights, decay D (0: off)"},
       {"sample-every", "N", "write samples/step_<N>.png every N steps",
        {"sample_interval", "sample-interval"}},
       {"checkpoint-every", "N", "write checkpoint.safetensors every N steps"},
@@ -117,6 +119,8 @@ void apply_flags(RunConfig& c, const Args& a) {
   t.beta2 = a.get_double("b2", t.beta2, 0, 0.999999);
   p.noise_dim = a.get_int("latent-dim", p.noise_dim, 1, 1 << 16);
   t.label_smoothing = a.get_double("label-smoothing", t.label_smoothing, 0, 0.999);
+  p.decay_start = a.get_double("decay-start", p.decay_start, 0, 1);
+  p.ema = a.get_double("ema", p.ema, 0, 0.999999);
   if (t.batch_size % t.pack != 0)
     throw UsageError("--batch " + std::to_string(t.batch_size) + " must be a multiple of --pack " +
                      std::to_string(t.pack));

@@ -325,13 +325,18 @@ TEST_CASE("nash train --resume: stopping and resuming gives byte-identical resul
   CHECK(j.at("mode_histogram").size() == 8);
 }
 
-TEST_CASE("nash train --resume on images: byte-identical with --steps extended (CGAN, DCGAN)", "[cli]") {
+TEST_CASE("nash train --resume on images: byte-identical (CGAN stopped with --stop-at, DCGAN with --steps extended)", "[cli]") {
   TempDir dir;
   write_tiny_mnist(dir / "tiny", 96);
   struct Case {
     std::string model, batch;
+    std::vector<std::string> first;  // how the split run's first invocation stops at step 3
   };
-  for (const Case& c : {Case{"cgan", "16"}, Case{"dcgan", "4"}}) {
+  // CGAN's defaults decay the learning rates over the second half of --steps and keep a weight
+  // average, so it must stop with --stop-at (extending --steps changes the schedule); DCGAN's
+  // rates are constant, so extending --steps from 3 to 7 must also continue exactly.
+  for (const Case& c : {Case{"cgan", "16", {"--steps", "7", "--stop-at", "3"}},
+                        Case{"dcgan", "4", {"--steps", "3"}}}) {
     INFO(c.model);
     const std::vector<std::string> base = {"train", "--data", "tiny", "--model", c.model, "--batch", c.batch,
                                            "--threads", "1", "--sample-every", "2", "--checkpoint-every", "2"};
@@ -339,7 +344,7 @@ TEST_CASE("nash train --resume on images: byte-identical with --steps extended (
     Result straight = nash_run(base + std::vector<std::string>{"--steps", "7", "--out", a}, dir, "a");
     INFO(straight.err);
     REQUIRE(straight.code == 0);
-    REQUIRE(nash_run(base + std::vector<std::string>{"--steps", "3", "--out", b}, dir, "b").code == 0);
+    REQUIRE(nash_run(base + c.first + std::vector<std::string>{"--out", b}, dir, "b").code == 0);
     Result resumed = nash_run({"train", "--resume", b, "--steps", "7", "--threads", "1", "--sample-every", "2",
                                "--checkpoint-every", "2"}, dir, "c");
     INFO(resumed.err);
@@ -350,6 +355,22 @@ TEST_CASE("nash train --resume on images: byte-identical with --steps extended (
                        dir / (b + "/samples/step_" + std::to_string(step) + ".png")));
     CHECK(metrics_without_seconds(dir / (a + "/metrics.csv")) == metrics_without_seconds(dir / (b + "/metrics.csv")));
   }
+  // CGAN's defaults: the rates held for the first half of the 7 steps and then falling, G's weight
+  // average in the checkpoint (samples come from it)
+  std::vector<std::string> rows = lines_of(slurp(dir / "cgan_straight/metrics.csv"));
+  REQUIRE(rows.size() == 8);
+  auto lr_g = [&](int step) {  // lr_g is the second-to-last column
+    const std::string& r = rows[static_cast<size_t>(step)];
+    const size_t last = r.rfind(','), before = r.rfind(',', last - 1);
+    return std::stod(r.substr(before + 1, last - before - 1));
+  };
+  // row N holds the rate step N trained with: factor 1 until 3.5 steps are done, then linear to 0
+  CHECK(lr_g(1) == Approx(2e-4));
+  CHECK(lr_g(4) == Approx(2e-4));
+  CHECK(lr_g(5) == Approx(2e-4 * (1 - 0.5 / 3.5)));
+  CHECK(lr_g(7) == Approx(2e-4 * (1 - 2.5 / 3.5)));
+  SafetensorsFile ck = load_safetensors(dir / "cgan_straight/checkpoint.safetensors");
+  CHECK(ck.contains("generator_ema.model.0.weight"));
   // the CGAN grid: one class per row, 10 per class: 10 x (28 + 2) + 2 pixels square
   auto [w, h] = png_size(dir / "cgan_straight/samples/step_7.png");
   CHECK((w == 302 && h == 302));
