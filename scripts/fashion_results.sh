@@ -20,8 +20,11 @@ classifier="${CLASSIFIER:-runs/fashion_cnn.safetensors}"
 out="${OUT:-runs/fashion_results}"
 threads="${THREADS:-2}"
 max_seconds="${MAX_SECONDS:-0}"
-declare -A steps=([gan]=5000 [cgan]=5000 [wgan]=2000 [wgan-gp]=2000 [dcgan]=1000)
+declare -A steps=([gan]=20000 [cgan]=20000 [wgan]=10000 [wgan-gp]=10000 [dcgan]=2000)
 for kv in ${STEPS:-}; do steps[${kv%%=*}]=${kv##*=}; done
+# Each family's own defaults beyond its paper optimiser, as `nash train --model <family>` uses them
+# (gan/cli/config.cpp): CGAN decays its rates over the second half and samples G's weight average.
+declare -A extra=([cgan]="--decay-start 0.5 --ema 0.999")
 families=(${FAMILIES:-gan cgan wgan wgan-gp dcgan})
 
 [[ -x "$exe" ]] || { echo "fashion_results.sh: $exe not found; build it (cmake --build $build --target fashion_eval)" >&2; exit 1; }
@@ -30,8 +33,9 @@ mkdir -p "$out"
 
 run() {
   local fam=$1 t=$2
+  # shellcheck disable=SC2086
   "$exe" --family "$fam" --steps "${steps[$fam]}" --max-seconds "$max_seconds" --threads "$t" \
-    --classifier "$classifier" --out "$out/$fam" > "$out/$fam.log" 2>&1
+    --classifier "$classifier" --out "$out/$fam" ${extra[$fam]:-} > "$out/$fam.log" 2>&1
 }
 if [[ "${PARALLEL:-0}" == 1 ]]; then
   for fam in "${families[@]}"; do run "$fam" 1 & done
