@@ -12,133 +12,226 @@
 
 #include "tensor/conv.h"
 #include "tensor/parallel.h"
+#include "tensor/pool.h"
 
 namespace nash::detail {
 namespace {
 
 constexpr int64_t kParallelMin = 1 << 14;  // elements below which loops stay serial
 
-// Outputs i in [lo, hi) read input i*stride + off inside [0, len); n_out outputs in all.
-void valid_range(int64_t off, int64_t stride, int64_t len, int64_t n_out, int64_t& lo,
-                 int64_t& hi) {
-  lo = off >= 0 ? 0 : (-off + stride - 1) / stride;
-  int64_t last = len - 1 - off;
-  hi = last < 0 ? 0 : last / stride + 1;
-  hi = std::min(hi, n_out);
-  lo = std::min(lo, hi);
-}
+// One plane's phase layout (as pooling's, tensor/pool_phases.cpp): phase (a, b) cell (i, j)
+// holds x[i*sh + a - ph][j*sw + b - pw] (0 outside x). Tap (kh, kw)'s window origin sits in
+// phase ((kh*dh) % sh, (kw*dw) % sw) at cell ((kh*dh) / sh, (kw*dw) / sw), so the tap's
+// [OH, OW] block of col is OH row copies of OW contiguous cells, whatever the stride: no index
+// arithmetic per element, and the zeros of the padding come with the copy.
+struct ConvPhases {
+  int64_t SHr, SWr;  // phases some tap reads
+  int64_t Hq, Wq;    // one phase's cells: [OH + (KH-1)*dh/sh, OW + (KW-1)*dw/sw]
+  int64_t PQ;        // elements of one phase
+  bool identity;     // stride 1, no padding: the plane is its own single phase (no copy)
+  RowPhases rows;
+  std::vector<int64_t> tap;  // tap t = kh*KW + kw: offset of its window origin in the phases
 
-// One kernel tap (kh, kw): output (oh, ow) reads input (oh*sh + offh, ow*sw + offw), which is
-// inside the input for oh in [oh_lo, oh_hi) and ow in [ow_lo, ow_hi).
-struct Tap {
-  int64_t offh, offw, oh_lo, oh_hi, ow_lo, ow_hi;
+  explicit ConvPhases(const ConvGeom& g)
+      : SHr(std::min(g.a.stride[0], (g.KH - 1) * g.a.dilation[0] + 1)),
+        SWr(std::min(g.a.stride[1], (g.KW - 1) * g.a.dilation[1] + 1)),
+        Hq(g.OH + (g.KH - 1) * g.a.dilation[0] / g.a.stride[0]),
+        Wq(g.OW + (g.KW - 1) * g.a.dilation[1] / g.a.stride[1]),
+        PQ(Hq * Wq),
+        identity(g.a.stride[0] == 1 && g.a.stride[1] == 1 && g.a.padding[0] == 0 &&
+                 g.a.padding[1] == 0),
+        rows(g.W, g.a.stride[1], g.a.padding[1], SWr, Wq) {
+    // With stride 1 and no padding Hq = H and Wq = W: the phase is x's plane as it lies.
+    for (int64_t kh = 0; kh < g.KH; ++kh)
+      for (int64_t kw = 0; kw < g.KW; ++kw) {
+        const int64_t dh = kh * g.a.dilation[0], dw = kw * g.a.dilation[1];
+        const int64_t a = dh % g.a.stride[0], b = dw % g.a.stride[1];
+        tap.push_back((a * SWr + b) * PQ + dh / g.a.stride[0] * Wq + dw / g.a.stride[1]);
+      }
+  }
+  int64_t elems() const { return identity ? 0 : SHr * SWr * PQ; }
+
+  // S <- the phases of one plane [H, W].
+  template <class T>
+  void split(const T* plane, const ConvGeom& g, T* S) const {
+    for (int64_t i = 0; i < Hq; ++i)
+      for (int64_t a = 0; a < SHr; ++a) {
+        const int64_t ih = i * g.a.stride[0] + a - g.a.padding[0];
+        T* d = S + a * SWr * PQ + i * Wq;
+        if (ih < 0 || ih >= g.H) {
+          for (int64_t b = 0; b < SWr; ++b) std::fill(d + b * PQ, d + b * PQ + Wq, T(0));
+          continue;
+        }
+        split_row(rows, plane + ih * g.W, T(0), d, PQ);
+      }
+  }
+  // plane [H, W] <- the phases S (cells that no phase holds are set to 0).
+  template <class T>
+  void merge(const T* S, const ConvGeom& g, T* plane) const {
+    const bool covers = SHr == g.a.stride[0] && SWr == g.a.stride[1] &&
+                        Hq * g.a.stride[0] - g.a.padding[0] >= g.H &&
+                        Wq * g.a.stride[1] - g.a.padding[1] >= g.W;
+    if (!covers) std::fill(plane, plane + g.H * g.W, T(0));
+    for (int64_t i = 0; i < Hq; ++i)
+      for (int64_t a = 0; a < SHr; ++a) {
+        const int64_t ih = i * g.a.stride[0] + a - g.a.padding[0];
+        if (ih >= 0 && ih < g.H) merge_row(rows, S + a * SWr * PQ + i * Wq, PQ, plane + ih * g.W);
+      }
+  }
 };
-std::vector<Tap> make_taps(const ConvGeom& g) {
-  std::vector<Tap> taps;
-  for (int64_t kh = 0; kh < g.KH; ++kh)
-    for (int64_t kw = 0; kw < g.KW; ++kw) {
-      Tap t{kh * g.a.dilation[0] - g.a.padding[0], kw * g.a.dilation[1] - g.a.padding[1], 0, 0, 0, 0};
-      valid_range(t.offh, g.a.stride[0], g.H, g.OH, t.oh_lo, t.oh_hi);
-      valid_range(t.offw, g.a.stride[1], g.W, g.OW, t.ow_lo, t.ow_hi);
-      taps.push_back(t);
-    }
-  return taps;
+
+// op(d[r*ld_d + c], s[r*ld_s + c]) for r < rows, c < cols (kCols if > 0): each row is one
+// vector loop, and a fixed width (the usual small powers of two) makes it a move or two.
+template <int64_t kCols, class T, class Op>
+void rows_of(const T* __restrict s, int64_t ld_s, T* __restrict d, int64_t ld_d, int64_t rows,
+             int64_t cols, Op op) {
+  const int64_t n = kCols > 0 ? kCols : cols;
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < n; ++c) op(d[r * ld_d + c], s[r * ld_s + c]);
+}
+template <class T, class Op>
+void block_of(const T* s, int64_t ld_s, T* d, int64_t ld_d, int64_t rows, int64_t cols, Op op) {
+  switch (cols) {
+    case 4: return rows_of<4>(s, ld_s, d, ld_d, rows, cols, op);
+    case 8: return rows_of<8>(s, ld_s, d, ld_d, rows, cols, op);
+    case 16: return rows_of<16>(s, ld_s, d, ld_d, rows, cols, op);
+    default: return rows_of<0>(s, ld_s, d, ld_d, rows, cols, op);
+  }
+}
+// The [rows, cols] block at s (row stride ld_s) copied to / added into the one at d.
+template <class T>
+void copy_block(const T* s, int64_t ld_s, T* d, int64_t ld_d, int64_t rows, int64_t cols) {
+  if (ld_s == cols && ld_d == cols) return (void)std::memcpy(d, s, sizeof(T) * rows * cols);
+  block_of(s, ld_s, d, ld_d, rows, cols, [](T& to, T from) { to = from; });
+}
+template <class T>
+void add_block(const T* s, int64_t ld_s, T* d, int64_t ld_d, int64_t rows, int64_t cols) {
+  block_of(s, ld_s, d, ld_d, rows, cols, [](T& to, T from) { to += from; });
 }
 
-// Narrow outputs (a few columns per row) go through a table instead of row copies, which cost
-// more in loop overhead than in data: index[t*P + p] = ih*W + iw of tap t at output p, or -1.
-constexpr int64_t kRowCopyMinOW = 16;
-std::vector<int64_t> make_index(const ConvGeom& g, const std::vector<Tap>& taps) {
-  const int64_t P = g.OH * g.OW;
-  std::vector<int64_t> index(taps.size() * P, -1);
-  for (size_t t = 0; t < taps.size(); ++t)
-    for (int64_t oh = taps[t].oh_lo; oh < taps[t].oh_hi; ++oh)
-      for (int64_t ow = taps[t].ow_lo; ow < taps[t].ow_hi; ++ow)
-        index[t * P + oh * g.OW + ow] =
-            (oh * g.a.stride[0] + taps[t].offh) * g.W + ow * g.a.stride[1] + taps[t].offw;
+// Narrow outputs (a few columns per row, where row copies cost more in loop overhead than in
+// data) go through a table over the whole chunk instead, one channel at a time: its nb planes
+// are gathered into one compact [nb, H*W] buffer (nb planes C*H*W apart would share cache sets)
+// and index[t*nb*P + j*P + p] = j*H*W + ih*W + iw, the cell of that buffer tap t reads for
+// output p of sample j, or -1 in the padding. Each col row is then one flat loop.
+constexpr int64_t kRowCopyMinOW = 8;
+std::vector<int64_t> chunk_index(const ConvGeom& g, int64_t nb) {
+  const int64_t P = g.OH * g.OW, HW = g.H * g.W;
+  std::vector<int64_t> index(static_cast<size_t>(g.KH * g.KW * nb * P));
+  int64_t* out = index.data();
+  for (int64_t kh = 0; kh < g.KH; ++kh)
+    for (int64_t kw = 0; kw < g.KW; ++kw)
+      for (int64_t j = 0; j < nb; ++j)
+        for (int64_t oh = 0; oh < g.OH; ++oh)
+          for (int64_t ow = 0; ow < g.OW; ++ow) {
+            const int64_t ih = oh * g.a.stride[0] - g.a.padding[0] + kh * g.a.dilation[0];
+            const int64_t iw = ow * g.a.stride[1] - g.a.padding[1] + kw * g.a.dilation[1];
+            const bool in = ih >= 0 && ih < g.H && iw >= 0 && iw < g.W;
+            *out++ = in ? j * HW + ih * g.W + iw : -1;
+          }
   return index;
+}
+
+// d[q] = s[index[q]], 0 where index[q] < 0.
+template <class T>
+void gather_row(const T* __restrict s, const int64_t* __restrict index, int64_t n,
+                T* __restrict d) {
+  for (int64_t q = 0; q < n; ++q) d[q] = index[q] >= 0 ? s[index[q]] : T(0);
+}
+// d[index[q]] += s[q] where index[q] >= 0, in the order of q.
+template <class T>
+void scatter_add_row(const T* __restrict s, const int64_t* __restrict index, int64_t n,
+                     T* __restrict d) {
+  for (int64_t q = 0; q < n; ++q)
+    if (index[q] >= 0) d[index[q]] += s[q];
 }
 
 }  // namespace
 
 // col [cn*KH*KW, nb*P]: the rows of channels [c0, c0+cn) from x [nb, C, H, W] (contiguous).
-// Pure copies: order does not matter.
+// Narrow outputs: one table gather per row. Otherwise each (channel, sample) plane is split into
+// its phases once, then every tap's block is row copies. Pure copies: the order does not matter.
 template <class T>
 void im2col(const T* x, int64_t nb, const ConvGeom& g, int64_t c0, int64_t cn, T* col) {
-  const int64_t KK = g.KH * g.KW, K = cn * KK, P = g.OH * g.OW, ld = nb * P, HW = g.H * g.W;
-  const int64_t sh = g.a.stride[0], sw = g.a.stride[1], OW = g.OW;
-  const std::vector<Tap> taps = make_taps(g);
-  const bool by_index = OW < kRowCopyMinOW;
-  const std::vector<int64_t> index = by_index ? make_index(g, taps) : std::vector<int64_t>();
+  const int64_t KK = g.KH * g.KW, P = g.OH * g.OW, ld = nb * P, HW = g.H * g.W;
   const int nt = get_num_threads();
-#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1 && K * ld >= kParallelMin)
-  for (int64_t r = 0; r < K; ++r) {
-    const int64_t c = c0 + r / KK, t = r % KK;
-    const Tap tp = taps[t];
-    for (int64_t j = 0; j < nb; ++j) {
-      const T* plane = x + (j * g.C + c) * HW;
-      T* dst = col + r * ld + j * P;
-      if (by_index) {
-        const int64_t* ix = index.data() + t * P;
-        for (int64_t p = 0; p < P; ++p) dst[p] = ix[p] >= 0 ? plane[ix[p]] : T(0);
-        continue;
+  if (g.OW < kRowCopyMinOW) {
+    const std::vector<int64_t> index = chunk_index(g, nb);
+#pragma omp parallel num_threads(nt) if (nt > 1 && cn > 1 && cn * KK * ld >= kParallelMin)
+    {
+      std::vector<T> planes(static_cast<size_t>(nb * HW));
+#pragma omp for schedule(static)
+      for (int64_t c = c0; c < c0 + cn; ++c) {
+        for (int64_t j = 0; j < nb; ++j)
+          std::memcpy(planes.data() + j * HW, x + (j * g.C + c) * HW, sizeof(T) * HW);
+        for (int64_t t = 0; t < KK; ++t)
+          gather_row(planes.data(), index.data() + t * ld, ld, col + ((c - c0) * KK + t) * ld);
       }
-      for (int64_t i = 0; i < tp.oh_lo * OW; ++i) dst[i] = T(0);
-      for (int64_t oh = tp.oh_lo; oh < tp.oh_hi; ++oh) {
-        T* d = dst + oh * OW;
-        const T* s = plane + (oh * sh + tp.offh) * g.W + tp.offw;  // s[ow*sw] for ow in range
-        for (int64_t ow = 0; ow < tp.ow_lo; ++ow) d[ow] = T(0);
-        if (sw == 1) {
-          std::memcpy(d + tp.ow_lo, s + tp.ow_lo, sizeof(T) * (tp.ow_hi - tp.ow_lo));
-        } else if (sw == 2) {
-          for (int64_t ow = tp.ow_lo; ow < tp.ow_hi; ++ow) d[ow] = s[2 * ow];
-        } else {
-          for (int64_t ow = tp.ow_lo; ow < tp.ow_hi; ++ow) d[ow] = s[ow * sw];
-        }
-        for (int64_t ow = tp.ow_hi; ow < OW; ++ow) d[ow] = T(0);
-      }
-      for (int64_t i = tp.oh_hi * OW; i < P; ++i) dst[i] = T(0);
     }
+    return;
+  }
+  const ConvPhases ph(g);
+#pragma omp parallel num_threads(nt) if (nt > 1 && cn * nb > 1 && cn * KK * ld >= kParallelMin)
+  {
+    std::vector<T> scratch(static_cast<size_t>(ph.elems()));
+#pragma omp for collapse(2) schedule(static)
+    for (int64_t c = c0; c < c0 + cn; ++c)
+      for (int64_t j = 0; j < nb; ++j) {
+        const T* S = x + (j * g.C + c) * HW;
+        if (!ph.identity) {
+          ph.split(S, g, scratch.data());
+          S = scratch.data();
+        }
+        for (int64_t t = 0; t < KK; ++t) {
+          T* dst = col + ((c - c0) * KK + t) * ld + j * P;
+          copy_block(S + ph.tap[t], ph.Wq, dst, g.OW, g.OH, g.OW);
+        }
+      }
   }
 }
 
 // Channels [c0, c0+cn) of dx [nb, C, H, W] = sum of col [cn*KH*KW, nb*P] back into the input
-// positions. One thread owns a whole
-// (j, c) plane and adds in the fixed order (kh, kw, oh, ow): no atomics, same bits for any
-// thread count (and for either of the two loop forms below, which visit the same order).
+// positions: a table scatter per row for narrow outputs; otherwise each tap's block is added
+// into the plane's phases, which are then merged into dx. One thread owns a whole (j, c) plane
+// and adds in the fixed order (kh, kw, oh, ow): no atomics, the same bits for any thread count
+// and either form.
 template <class T>
 void col2im(const T* col, int64_t nb, const ConvGeom& g, int64_t c0, int64_t cn, T* dx) {
   const int64_t KK = g.KH * g.KW, P = g.OH * g.OW, ld = nb * P, HW = g.H * g.W;
-  const int64_t sh = g.a.stride[0], sw = g.a.stride[1], OW = g.OW;
-  const std::vector<Tap> taps = make_taps(g);
-  const bool by_index = OW < kRowCopyMinOW;
-  const std::vector<int64_t> index = by_index ? make_index(g, taps) : std::vector<int64_t>();
   const int nt = get_num_threads();
-#pragma omp parallel for collapse(2) schedule(static) num_threads(nt) if (nt > 1 && cn * KK * ld >= kParallelMin)
-  for (int64_t j = 0; j < nb; ++j)
-    for (int64_t c = c0; c < c0 + cn; ++c) {
-      T* plane = dx + (j * g.C + c) * HW;
-      std::fill(plane, plane + HW, T(0));
-      for (int64_t t = 0; t < KK; ++t) {
-        const Tap tp = taps[t];
-        const T* src = col + ((c - c0) * KK + t) * ld + j * P;
-        if (by_index) {
-          const int64_t* ix = index.data() + t * P;
-          for (int64_t p = 0; p < P; ++p)
-            if (ix[p] >= 0) plane[ix[p]] += src[p];
-          continue;
-        }
-        for (int64_t oh = tp.oh_lo; oh < tp.oh_hi; ++oh) {
-          T* d = plane + (oh * sh + tp.offh) * g.W + tp.offw;  // d[ow*sw]
-          const T* s = src + oh * OW;
-          if (sw == 1) {
-            for (int64_t ow = tp.ow_lo; ow < tp.ow_hi; ++ow) d[ow] += s[ow];
-          } else {
-            for (int64_t ow = tp.ow_lo; ow < tp.ow_hi; ++ow) d[ow * sw] += s[ow];
-          }
-        }
+  if (g.OW < kRowCopyMinOW) {  // one thread per channel: its nb planes, taps in order
+    const std::vector<int64_t> index = chunk_index(g, nb);
+#pragma omp parallel num_threads(nt) if (nt > 1 && cn > 1 && cn * KK * ld >= kParallelMin)
+    {
+      std::vector<T> planes(static_cast<size_t>(nb * HW));
+#pragma omp for schedule(static)
+      for (int64_t c = c0; c < c0 + cn; ++c) {
+        std::fill(planes.begin(), planes.end(), T(0));
+        for (int64_t t = 0; t < KK; ++t)
+          scatter_add_row(col + ((c - c0) * KK + t) * ld, index.data() + t * ld, ld, planes.data());
+        for (int64_t j = 0; j < nb; ++j)
+          std::memcpy(dx + (j * g.C + c) * HW, planes.data() + j * HW, sizeof(T) * HW);
       }
     }
+    return;
+  }
+  const ConvPhases ph(g);
+#pragma omp parallel num_threads(nt) if (nt > 1 && cn * nb > 1 && cn * KK * ld >= kParallelMin)
+  {
+    std::vector<T> scratch(static_cast<size_t>(ph.elems()));
+#pragma omp for collapse(2) schedule(static)
+    for (int64_t j = 0; j < nb; ++j)
+      for (int64_t c = c0; c < c0 + cn; ++c) {
+        T* plane = dx + (j * g.C + c) * HW;
+        T* S = ph.identity ? plane : scratch.data();
+        std::fill(S, S + (ph.identity ? HW : ph.elems()), T(0));
+        for (int64_t t = 0; t < KK; ++t) {
+          const T* src = col + ((c - c0) * KK + t) * ld + j * P;
+          add_block(src, g.OW, S + ph.tap[t], ph.Wq, g.OH, g.OW);
+        }
+        if (!ph.identity) ph.merge(S, g, plane);
+      }
+  }
 }
 
 // dst[o, j*P + p] = src[j, o, p] (+ 0): gather a chunk's [nb, O, P] into [O, nb*P], or back.

@@ -52,6 +52,21 @@ struct PoolWindow {
 };
 PoolWindow pool_window(const PoolGeom& g, int64_t oh, int64_t ow, bool count_include_pad);
 
+// One input row of width W, read with stride s after `pad` columns of padding, split into
+// `phases` phase rows of `cols` cells: phase b, cell j holds row[j*s + b - pad]. The pooling
+// kernels and the convolutions' im2col/col2im lay planes out this way (pool_phases.cpp).
+struct RowPhases {
+  int64_t W, s, pad, phases, cols;
+  int64_t lo, hi;  // cells j in [lo, hi) have every phase's column inside the row
+  RowPhases(int64_t W, int64_t s, int64_t pad, int64_t phases, int64_t cols);
+};
+// d[b*stride + j] = row[j*s + b - pad], or `outside` where that column is not in the row.
+template <class T>
+void split_row(const RowPhases& rp, const T* row, T outside, T* d, int64_t stride);
+// row[j*s + b - pad] = d[b*stride + j] wherever that column is in the row.
+template <class T>
+void merge_row(const RowPhases& rp, const T* d, int64_t stride, T* row);
+
 // The phase-layout kernels on contiguous planes (x, y, dy, dx as [N*C] planes; indices int64).
 // max_pool_phases returns false, doing nothing, when its float indices would not be exact.
 template <class T>

@@ -70,24 +70,19 @@ struct Phases {
   }
 };
 
-// Columns j in [lo, hi) of a phase row read x columns j*SW + b - PW inside [0, W) for every b.
-struct Interior {
-  int64_t lo, hi;
-};
-Interior interior(const PoolGeom& g, const Phases& ph, int64_t cols) {
-  const int64_t lo = std::min(cols, (g.p[1] + g.s[1] - 1) / g.s[1]);
-  const int64_t last = g.W + g.p[1] - ph.SWr;  // the largest j*SW allowed
-  return {lo, last < 0 ? lo : std::clamp(last / g.s[1] + 1, lo, cols)};
-}
-
 // f(j0, len) over [0, n) as fixed chunks of len 8 (each one vector loop) ending with a chunk
-// that overlaps the one before, rather than a scalar tail: f must be a copy (rewriting a value
-// is harmless). The rows here are short (14 for a 28-wide input), where a tail would dominate.
-// Each f calls a function whose pointers are __restrict: the loops then need no alias checks.
+// that overlaps the one before, rather than a scalar tail (rows of 4 to 7 take two overlapping
+// chunks of 4): f must be a copy, where rewriting a value is harmless. The rows here are short
+// (14 for a 28-wide input), where a scalar tail would dominate. Each f calls a function whose
+// pointers are __restrict: the loops then need no alias checks.
 template <class F>
 void for_row(int64_t n, F&& f) {
-  constexpr int64_t kChunk = 8;
-  if (n < kChunk) return f(0, n);
+  constexpr int64_t kChunk = 8, kHalf = 4;
+  if (n < kHalf) return f(0, n);
+  if (n < kChunk) {
+    f(0, kHalf);
+    return f(n - kHalf, kHalf);
+  }
   int64_t j = 0;
   for (; j + kChunk <= n; j += kChunk) f(j, kChunk);
   if (j < n) f(n - kChunk, kChunk);
@@ -139,36 +134,10 @@ void divide_row(const T* a, const T* b, int64_t n, T* d) {
   for_row(n, [&](int64_t j, int64_t len) { divide_span(a + j, b + j, len, d + j); });
 }
 
-// Phase rows d + b*stride (b < SWr, j < cols) <- x row `row`; pad where the column is outside x.
-template <class T>
-void fill_row(const T* row, const PoolGeom& g, const Phases& ph, Interior in, int64_t cols,
-              T pad, T* d, int64_t stride) {
-  const int64_t SW = g.s[1], PW = g.p[1];
-  auto edge = [&](int64_t j) {
-    for (int64_t b = 0; b < ph.SWr; ++b) {
-      const int64_t c = j * SW + b - PW;
-      d[b * stride + j] = c >= 0 && c < g.W ? row[c] : pad;
-    }
-  };
-  for (int64_t j = 0; j < in.lo; ++j) edge(j);
-  const T* s = row + in.lo * SW - PW;
-  T* d0 = d + in.lo;
-  const int64_t n = in.hi - in.lo;
-  if (SW == 1) {
-    std::memcpy(d0, s, sizeof(T) * n);
-  } else if (SW == 2 && ph.SWr == 2) {  // the common stride: one deinterleaving loop
-    deinterleave2(s, n, d0, d0 + stride);
-  } else {
-    for (int64_t b = 0; b < ph.SWr; ++b)
-      for (int64_t j = 0; j < n; ++j) d0[b * stride + j] = s[j * SW + b];
-  }
-  for (int64_t j = in.hi; j < cols; ++j) edge(j);
-}
-
 // S (phase (a, b) at S + (a*SWr + b)*BS) <- the nb planes at x, pad outside x.
 template <class T>
 void fill_phases(const T* x, int64_t nb, const PoolGeom& g, const Phases& ph, T pad, T* S) {
-  const Interior in = interior(g, ph, ph.Wq);
+  const RowPhases rp(g.W, g.s[1], g.p[1], ph.SWr, ph.Wq);
   for (int64_t jp = 0; jp < nb; ++jp)
     for (int64_t i = 0; i < ph.Hq; ++i)  // x rows in order: i*SH + a
       for (int64_t a = 0; a < ph.SHr; ++a) {
@@ -178,7 +147,7 @@ void fill_phases(const T* x, int64_t nb, const PoolGeom& g, const Phases& ph, T 
           for (int64_t b = 0; b < ph.SWr; ++b) std::fill(d + b * ph.BS, d + b * ph.BS + ph.Wq, pad);
           continue;
         }
-        fill_row(x + (jp * g.H + ih) * g.W, g, ph, in, ph.Wq, pad, d, ph.BS);
+        split_row(rp, x + (jp * g.H + ih) * g.W, pad, d, ph.BS);
       }
 }
 
@@ -221,6 +190,59 @@ std::vector<T> grid_table(const Phases& ph, F&& f) {
 }
 
 }  // namespace
+
+RowPhases::RowPhases(int64_t W_, int64_t s_, int64_t pad_, int64_t phases_, int64_t cols_)
+    : W(W_), s(s_), pad(pad_), phases(phases_), cols(cols_) {
+  lo = std::min(cols, (pad + s - 1) / s);
+  const int64_t last = W + pad - phases;  // the largest j*s with every phase inside
+  hi = last < 0 ? lo : std::clamp(last / s + 1, lo, cols);
+}
+
+template <class T>
+void split_row(const RowPhases& rp, const T* row, T outside, T* d, int64_t stride) {
+  auto edge = [&](int64_t j) {
+    for (int64_t b = 0; b < rp.phases; ++b) {
+      const int64_t c = j * rp.s + b - rp.pad;
+      d[b * stride + j] = c >= 0 && c < rp.W ? row[c] : outside;
+    }
+  };
+  for (int64_t j = 0; j < rp.lo; ++j) edge(j);
+  const T* s = row + rp.lo * rp.s - rp.pad;
+  T* d0 = d + rp.lo;
+  const int64_t n = rp.hi - rp.lo;
+  if (rp.s == 1) {
+    std::memcpy(d0, s, sizeof(T) * n);
+  } else if (rp.s == 2 && rp.phases == 2) {  // the common stride: one deinterleaving loop
+    deinterleave2(s, n, d0, d0 + stride);
+  } else {
+    for (int64_t b = 0; b < rp.phases; ++b)
+      for (int64_t j = 0; j < n; ++j) d0[b * stride + j] = s[j * rp.s + b];
+  }
+  for (int64_t j = rp.hi; j < rp.cols; ++j) edge(j);
+}
+
+template <class T>
+void merge_row(const RowPhases& rp, const T* d, int64_t stride, T* row) {
+  auto edge = [&](int64_t j) {
+    for (int64_t b = 0; b < rp.phases; ++b) {
+      const int64_t c = j * rp.s + b - rp.pad;
+      if (c >= 0 && c < rp.W) row[c] = d[b * stride + j];
+    }
+  };
+  for (int64_t j = 0; j < rp.lo; ++j) edge(j);
+  T* r0 = row + rp.lo * rp.s - rp.pad;
+  const T* d0 = d + rp.lo;
+  const int64_t n = rp.hi - rp.lo;
+  if (rp.s == 1) {
+    std::memcpy(r0, d0, sizeof(T) * n);
+  } else if (rp.s == 2 && rp.phases == 2) {
+    interleave2(d0, d0 + stride, n, r0);
+  } else {
+    for (int64_t b = 0; b < rp.phases; ++b)
+      for (int64_t j = 0; j < n; ++j) r0[j * rp.s + b] = d0[b * stride + j];
+  }
+  for (int64_t j = rp.hi; j < rp.cols; ++j) edge(j);
+}
 
 template <class T>
 bool max_pool_phases(const T* x, const PoolGeom& g, T* y, int64_t* indices) {
@@ -322,7 +344,7 @@ void avg_pool_backward_phases(const T* dy, const PoolGeom& g, bool count_include
   // Every input cell belongs to a phase and cell that a tap reaches: no zero fill needed.
   const bool covers = ph.SHr == g.s[0] && ph.SWr == g.s[1] && ph.Hq * g.s[0] - g.p[0] >= g.H &&
                       ph.Wq * g.s[1] - g.p[1] >= g.W;
-  const Interior in = interior(g, ph, ph.Wq);
+  const RowPhases rp(g.W, g.s[1], g.p[1], ph.SWr, ph.Wq);
   for_blocks<T>(g, ph, G_elems + nphase * D_elems, [&](int64_t p0, int64_t nb, T* scratch) {
     T* G = scratch;  // its borders stay 0: only the [OH, OW] interiors are ever written
     T* D = G + G_elems;
@@ -348,34 +370,16 @@ void avg_pool_backward_phases(const T* dy, const PoolGeom& g, bool count_include
         for (int64_t i = 0; i < ph.Hq; ++i) {
           const int64_t ih = i * g.s[0] + a - g.p[0];
           if (ih < 0 || ih >= g.H) continue;
-          const T* d = D + a * ph.SWr * D_elems + jp * GS + i * Wg;
-          T* row = plane + ih * g.W;
-          for (int64_t j = 0; j < in.lo; ++j)
-            for (int64_t b = 0; b < ph.SWr; ++b) {
-              const int64_t c = j * g.s[1] + b - g.p[1];
-              if (c >= 0 && c < g.W) row[c] = d[b * D_elems + j];
-            }
-          T* r0 = row + in.lo * g.s[1] - g.p[1];
-          const T* d0 = d + in.lo;
-          const int64_t n = in.hi - in.lo;
-          if (g.s[1] == 1) {
-            std::memcpy(r0, d0, sizeof(T) * n);
-          } else if (g.s[1] == 2 && ph.SWr == 2) {
-            interleave2(d0, d0 + D_elems, n, r0);
-          } else {
-            for (int64_t b = 0; b < ph.SWr; ++b)
-              for (int64_t j = 0; j < n; ++j) r0[j * g.s[1] + b] = d0[b * D_elems + j];
-          }
-          for (int64_t j = in.hi; j < ph.Wq; ++j)
-            for (int64_t b = 0; b < ph.SWr; ++b) {
-              const int64_t c = j * g.s[1] + b - g.p[1];
-              if (c >= 0 && c < g.W) row[c] = d[b * D_elems + j];
-            }
+          merge_row(rp, D + a * ph.SWr * D_elems + jp * GS + i * Wg, D_elems, plane + ih * g.W);
         }
     }
   });
 }
 
+template void split_row<float>(const RowPhases&, const float*, float, float*, int64_t);
+template void split_row<double>(const RowPhases&, const double*, double, double*, int64_t);
+template void merge_row<float>(const RowPhases&, const float*, int64_t, float*);
+template void merge_row<double>(const RowPhases&, const double*, int64_t, double*);
 template bool max_pool_phases<float>(const float*, const PoolGeom&, float*, int64_t*);
 template bool max_pool_phases<double>(const double*, const PoolGeom&, double*, int64_t*);
 template void avg_pool_phases<float>(const float*, const PoolGeom&, bool, float*);

@@ -2,6 +2,7 @@
 // double), the adjoint identities, thread-count invariance and the shape errors.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -302,6 +303,67 @@ TEST_CASE("conv2d chunks and channel groups: values, and identical bits for any 
       CHECK(max_rel_err(dw1.to_vector(), dw_ref) < 4 * tolerance(dtype));  // sums of 8192 terms
     }
   }
+}
+
+TEST_CASE("im2col and col2im equal direct loops bit for bit, in every layout", "[tensor][conv]") {
+  // Output widths < 8 take a table; wider ones the phase layout (strides 1-3, dilation,
+  // padding past the kernel's reach); stride 1 without padding copies straight from x. Each
+  // runs on a channel subset [c0, c0+cn) of several samples, on 1 and 2 threads (the last two
+  // cases are large enough to split).
+  struct Geo {
+    int64_t N, C, H, W, KH, KW;
+    Conv2dArgs a;
+    int64_t c0, cn;
+  };
+  const std::vector<Geo> geos = {
+      {3, 5, 16, 16, 3, 3, args(2, 2, 1, 1, 1, 1), 1, 3},   // OW 8: phases
+      {3, 4, 8, 8, 4, 4, args(2, 2, 1, 1, 1, 1), 0, 4},     // OW 4: table
+      {2, 3, 32, 32, 3, 3, args(2, 2, 1, 1, 1, 1), 1, 2},   // OW 16
+      {2, 3, 13, 29, 3, 2, args(1, 3, 2, 1, 2, 1), 0, 3},   // dilation, stride 3
+      {2, 2, 19, 17, 2, 3, args(1, 1, 0, 0, 1, 2), 0, 2},   // stride 1, no padding
+      {2, 3, 9, 40, 3, 5, args(2, 3, 1, 2, 1, 1), 2, 1},    // stride (2, 3)
+      {1, 2, 5, 6, 2, 2, args(1, 1, 2, 2, 1, 1), 0, 2},     // padding past the kernel
+      {4, 16, 16, 16, 3, 3, args(2, 2, 1, 1, 1, 1), 0, 16},
+      {4, 32, 8, 8, 3, 3, args(2, 2, 1, 1, 1, 1), 0, 32}};
+  const int threads = get_num_threads();
+  for (int nt : {1, 2}) {
+    set_num_threads(nt);
+    for (const Geo& t : geos) {
+      CAPTURE(nt, t.N, t.C, t.H, t.W, t.KH, t.KW, t.a.stride[0], t.a.stride[1]);
+      const int64_t OH = out_size(t.H, t.KH, t.a.stride[0], t.a.padding[0], t.a.dilation[0]);
+      const int64_t OW = out_size(t.W, t.KW, t.a.stride[1], t.a.padding[1], t.a.dilation[1]);
+      const detail::ConvGeom g{t.N, t.C, t.H, t.W, 1, t.KH, t.KW, OH, OW, t.a};
+      const int64_t KK = t.KH * t.KW, P = OH * OW, ld = t.N * P, HW = t.H * t.W;
+      const Vec xv = random_values(t.N * t.C * HW, 7), cv = random_values(t.cn * KK * ld, 8);
+      const std::vector<float> x(xv.begin(), xv.end());
+      std::vector<float> col(cv.size());
+      detail::im2col(x.data(), t.N, g, t.c0, t.cn, col.data());
+      // The reference: each (channel, tap, sample, output) in turn.
+      std::vector<float> col_ref(col.size()), dx_ref(x.size(), 7.f);  // 7: channels left alone
+      for (int64_t j = 0; j < t.N; ++j)
+        for (int64_t c = t.c0; c < t.c0 + t.cn; ++c)
+          std::fill_n(dx_ref.begin() + (j * t.C + c) * HW, HW, 0.f);
+      bool col_ok = true;
+      for (int64_t c = t.c0; c < t.c0 + t.cn; ++c)
+        for (int64_t k = 0; k < KK; ++k)
+          for (int64_t j = 0; j < t.N; ++j)
+            for (int64_t oh = 0; oh < OH; ++oh)
+              for (int64_t ow = 0; ow < OW; ++ow) {
+                const int64_t ih = oh * t.a.stride[0] - t.a.padding[0] + k / t.KW * t.a.dilation[0];
+                const int64_t iw = ow * t.a.stride[1] - t.a.padding[1] + k % t.KW * t.a.dilation[1];
+                const bool in = ih >= 0 && ih < t.H && iw >= 0 && iw < t.W;
+                const int64_t r = ((c - t.c0) * KK + k) * ld + j * P + oh * OW + ow;
+                const int64_t xi = (j * t.C + c) * HW + ih * t.W + iw;
+                col_ok = col_ok && col[r] == (in ? x[xi] : 0.f);
+                if (in) dx_ref[xi] += static_cast<float>(cv[r]);
+              }
+      CHECK(col_ok);
+      std::vector<float> dcol(cv.begin(), cv.end()), dx(x.size(), 7.f);
+      detail::col2im(dcol.data(), t.N, g, t.c0, t.cn, dx.data());
+      CHECK(dx == dx_ref);
+    }
+  }
+  set_num_threads(threads);
 }
 
 TEST_CASE("conv2d on empty batches and all-padding inputs", "[tensor][conv]") {
