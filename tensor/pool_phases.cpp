@@ -114,7 +114,7 @@ void interleave2(const T* s0, const T* s1, int64_t n, T* d) {
   for_row(n, [&](int64_t j, int64_t len) { interleave2_span(s0 + j, s1 + j, len, d + 2 * j); });
 }
 
-// d[j] = U(s[j]) for j < n.
+// d[j] = U(s[j]) for j < n (a copy when U is T).
 template <class T, class U>
 void convert_span(const T* __restrict s, int64_t n, U* __restrict d) {
   for (int64_t j = 0; j < n; ++j) d[j] = static_cast<U>(s[j]);
@@ -211,7 +211,7 @@ void split_row(const RowPhases& rp, const T* row, T outside, T* d, int64_t strid
   T* d0 = d + rp.lo;
   const int64_t n = rp.hi - rp.lo;
   if (rp.s == 1) {
-    std::memcpy(d0, s, sizeof(T) * n);
+    convert_row(s, n, d0);  // a plain copy, in chunks: rows are too short for memcpy's setup
   } else if (rp.s == 2 && rp.phases == 2) {  // the common stride: one deinterleaving loop
     deinterleave2(s, n, d0, d0 + stride);
   } else {
@@ -234,7 +234,7 @@ void merge_row(const RowPhases& rp, const T* d, int64_t stride, T* row) {
   const T* d0 = d + rp.lo;
   const int64_t n = rp.hi - rp.lo;
   if (rp.s == 1) {
-    std::memcpy(r0, d0, sizeof(T) * n);
+    convert_row(d0, n, r0);
   } else if (rp.s == 2 && rp.phases == 2) {
     interleave2(d0, d0 + stride, n, r0);
   } else {
