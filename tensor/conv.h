@@ -10,8 +10,9 @@
 //
 // How it runs: im2col + one GEMM for a whole chunk of the batch (the columns of all its samples
 // side by side), so small feature maps still give the GEMM a wide matrix, and L2-sized channel
-// groups when one sample's columns are large; col2im accumulates each input plane in one thread
-// (no atomics). With stride 1 the input gradient is itself run as a forward conv of dy with the
+// groups when one sample's columns are large. im2col splits each input plane once into its
+// stride phases, so every tap's columns are row copies (narrow outputs: one table gather per
+// column row); col2im accumulates each input plane in one thread (no atomics). With stride 1 the input gradient is itself run as a forward conv of dy with the
 // flipped weight (no col2im), and 1x1 stride-1 convs skip im2col. Results are bitwise identical
 // for any thread count: the work plan depends on shapes only and every sum has a fixed order.
 //
