@@ -30,7 +30,7 @@ quickstart: the run directory is $out
   metrics       $out/metrics.csv
   checkpoint    $out/checkpoint.safetensors
 next:
-  $build/nash train --resume $out                           # keep training (10000 steps in all)
+  $build/nash train --resume $out                           # keep training (20000 steps in all)
   $build/nash sample --run $out --n 64 --out samples.png    # a fresh grid
   $build/nash eval --run $out                               # metrics as JSON (needs runs/fashion_cnn.safetensors:
                                                             #   scripts/train_classifier.sh)

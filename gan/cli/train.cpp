@@ -31,7 +31,7 @@ const std::vector<Flag>& train_flags() {
   static const std::vector<Flag> flags = {
       {"model", "M", "gan, cgan, wgan, wgan-gp or dcgan (default: the data set's best)"},
       {"data", "D", "gaussian1d, ring, grid, fashion-mnist (default) or a directory of MNIST files"},
-      {"steps", "N", "G steps in the whole run (default: toy preset's budget; images 10000)",
+      {"steps", "N", "G steps in the whole run (default: toy preset's budget; images 20000)",
        {"n_steps"}},
       {"batch", "B", "batch size", {"batch_size", "batch-size"}},
       {"seed", "S", "seed of everything random in the run (default 0)"},
