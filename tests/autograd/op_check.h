@@ -10,6 +10,7 @@
 #include "autograd/gradcheck.h"
 #include "autograd/ops.h"
 #include "tensor/ops.h"
+#include "error_of.h"
 
 namespace nash::test {
 
@@ -30,17 +31,6 @@ inline void check_values(const Variable& y, const Shape& shape, const std::vecto
     INFO("element " << i);
     CHECK(got[i] == Approx(expected[i]).margin(tol));
   }
-}
-
-// The message of the nash::Error that f throws ("" if it throws none).
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 // First and second derivatives of f at `inputs` against central differences.

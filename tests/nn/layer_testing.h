@@ -9,22 +9,12 @@
 #include "autograd/gradcheck.h"
 #include "nn/module.h"
 #include "tensor/ops.h"
+#include "error_of.h"
 
 namespace nash::test {
 
 inline Tensor f64(const std::vector<double>& values, const Shape& shape) {
   return from_vector(values, shape);
-}
-
-// The message of the nash::Error that f throws ("" if it throws none).
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 inline void require_values(const Tensor& t, const std::vector<double>& expected, double tol = 1e-10) {

@@ -12,6 +12,7 @@
 #include <string>
 #include <system_error>
 
+#include "error_of.h"
 #include "tensor/error.h"
 
 namespace nash::test::io {
@@ -48,13 +49,9 @@ inline void put(const std::string& path, const std::string& bytes) {
 // The message of the nash::Error that f throws; fails the test if it throws none.
 template <class F>
 std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  FAIL("expected nash::Error");
-  return "";
+  std::string message = nash::test::error_of(f);
+  if (message.empty()) FAIL("expected nash::Error");
+  return message;
 }
 
 }  // namespace nash::test::io
