@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "fashion_data.h"
 #include "gan/metrics/image_metrics.h"
 #include "nn/checkpoint.h"
 #include "nn/optim.h"
@@ -23,15 +24,8 @@ using namespace nash;
 
 namespace {
 
-const std::string kFashionDir = "/usr/share/datasets/fashion-mnist";
-
-bool fashion_installed() {
-  namespace fs = std::filesystem;
-  for (const char* name : {"train-images-idx3-ubyte", "t10k-images-idx3-ubyte"})
-    if (!fs::exists(kFashionDir + "/" + name) && !fs::exists(kFashionDir + "/" + name + ".gz"))
-      return false;
-  return true;
-}
+using test::fashion_installed;
+using test::kFashionDir;
 
 std::string checkpoint_path() {
   if (const char* env = std::getenv("NASH_FASHION_CNN"); env && std::filesystem::exists(env))

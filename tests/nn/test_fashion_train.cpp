@@ -9,6 +9,7 @@
 
 #include <unistd.h>
 
+#include "fashion_data.h"
 #include "autograd/ops.h"
 #include "nn/checkpoint.h"
 #include "nn/models/classifier.h"
@@ -20,15 +21,8 @@ using namespace nash;
 
 namespace {
 
-const std::string kFashionDir = "/usr/share/datasets/fashion-mnist";
-
-bool fashion_installed() {
-  namespace fs = std::filesystem;
-  for (const char* name : {"train-images-idx3-ubyte", "t10k-images-idx3-ubyte"})
-    if (!fs::exists(kFashionDir + "/" + name) && !fs::exists(kFashionDir + "/" + name + ".gz"))
-      return false;
-  return true;
-}
+using test::fashion_installed;
+using test::kFashionDir;
 
 std::string temp_path(const std::string& name) {
   return (std::filesystem::temp_directory_path() /

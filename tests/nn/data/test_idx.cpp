@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <string>
 
+#include "fashion_data.h"
 #include "nn/data/idx.h"
 #include "tensor/io/file.h"
 #include "tensor/io/io_test_util.h"
@@ -139,8 +140,8 @@ TEST_CASE("load_mnist builds images and labels from a hand-made split", "[idx]")
 }
 
 TEST_CASE("load_mnist reads the real Fashion-MNIST test split", "[idx][dataset]") {
-  const std::string dir = "/usr/share/datasets/fashion-mnist";
-  if (!fs::exists(dir + "/t10k-images-idx3-ubyte.gz") && !fs::exists(dir + "/t10k-images-idx3-ubyte")) {
+  const std::string& dir = test::kFashionDir;
+  if (!test::fashion_installed()) {
     WARN("skipped: " << dir << " is not installed");
     return;
   }
