@@ -17,6 +17,7 @@
 
 #include "examples/fashion_common.h"
 #include "gan/metrics/image_metrics.h"
+#include "gan/presets.h"
 #include "nn/checkpoint.h"
 
 using namespace nash;
@@ -105,13 +106,13 @@ int main(int argc, char** argv) try {
     grid_labels = from_vector(rows, {100});
   }
   int64_t steps = 0;
-  const double lr_d = t.config().lr_d, lr_g = t.config().lr_g;
+  Preset schedule;  // --decay-start and --ema, applied as the presets and the CLI apply them
+  schedule.decay_start = e.decay_start;
+  schedule.ema = e.ema;
   std::shared_ptr<GeneratorNet> average;  // --ema: the running average of G's weights
   if (e.ema > 0) {
     Generator unused(e.train.seed + 1);
-    average = make_generator(e.family, unused);
-    average->requires_grad_(false);
-    ema_update(*average, t.generator(), 0.0);  // starts as a copy of G
+    average = start_average(make_generator(e.family, unused), t.generator());
   }
   // Samples come from G, or from its average under --ema (BatchNorm on batch statistics in both).
   auto sample = [&](const Tensor& z, const Tensor& labels) {
@@ -120,11 +121,7 @@ int main(int argc, char** argv) try {
     return average->generate(Variable(z), labels).value();
   };
   while (steps < e.train.steps && (e.max_seconds <= 0 || seconds_since(t0) < e.max_seconds)) {
-    const double f = linear_decay_factor(steps, e.train.steps, e.decay_start);
-    t.d_optimizer().set_lr(lr_d * f);
-    t.g_optimizer().set_lr(lr_g * f);
-    StepStats s = t.step();
-    if (average) ema_update(*average, t.generator(), e.ema);
+    StepStats s = scheduled_step(t, schedule, e.train.steps, average.get());
     ++steps;
     if (steps % 100 == 0) {
       std::printf("step %5lld  d_loss %.4f  g_loss %.4f  D(x) %.3f  D(G(z)) %.3f  %.1f s\n",

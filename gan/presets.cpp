@@ -156,12 +156,18 @@ namespace {
 // initialised from, and the evaluation noise drawn from, streams derived from it.
 uint64_t init_seed(uint64_t seed) { return seed * 0x9E3779B97F4A7C15ull + 1; }
 uint64_t eval_seed(uint64_t seed) { return seed * 0x9E3779B97F4A7C15ull + 2; }
-
-void copy_parameters(const nn::Module& from, nn::Module& to) {
-  auto src = from.parameters(), dst = to.parameters();
-  for (size_t i = 0; i < src.size(); ++i) copy_(dst[i].mutable_value(), src[i].value());
-}
 }  // namespace
+
+StepStats scheduled_step(Trainer& trainer, const Preset& preset, int64_t total_steps,
+                         GeneratorNet* average) {
+  const double f =
+      linear_decay_factor(trainer.steps_done(), total_steps, preset.decay_start, preset.lr_end);
+  trainer.d_optimizer().set_lr(trainer.config().lr_d * f);
+  trainer.g_optimizer().set_lr(trainer.config().lr_g * f);
+  StepStats s = trainer.step();
+  if (average) ema_update(*average, trainer.generator(), preset.ema);
+  return s;
+}
 
 ToyRun::ToyRun(const Preset& preset, uint64_t seed, int64_t steps)
     : preset_(preset), seed_(seed), steps_(steps > 0 ? steps : preset.steps), data_(preset.data) {
@@ -173,11 +179,8 @@ ToyRun::ToyRun(const Preset& preset, uint64_t seed, int64_t steps)
   const int64_t dim = data_.dim();
   auto g = make_mlp_toy_generator(preset_.noise_dim, dim, preset_.g, init);
   auto d = make_mlp_toy_discriminator(dim, preset_.train.pack, preset_.d, init);
-  if (preset_.ema > 0) {
-    average_ = make_mlp_toy_generator(preset_.noise_dim, dim, preset_.g, init);
-    average_->requires_grad_(false);
-    copy_parameters(*g, *average_);
-  }
+  if (preset_.ema > 0)
+    average_ = start_average(make_mlp_toy_generator(preset_.noise_dim, dim, preset_.g, init), *g);
   TrainConfig c = preset_.train;
   c.seed = seed;
   trainer_ = std::make_unique<Trainer>(g, d, toy_sampler(data_), c);
@@ -189,11 +192,7 @@ double ToyRun::lr_factor(int64_t step) const {
 
 StepStats ToyRun::step() {
   auto t0 = std::chrono::steady_clock::now();
-  const double f = lr_factor(trainer_->steps_done());
-  trainer_->d_optimizer().set_lr(preset_.train.lr_d * f);
-  trainer_->g_optimizer().set_lr(preset_.train.lr_g * f);
-  StepStats s = trainer_->step();
-  if (average_) ema_update(*average_, trainer_->generator(), preset_.ema);
+  StepStats s = scheduled_step(*trainer_, preset_, steps_, average_.get());
   seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return s;
 }

@@ -38,6 +38,13 @@ void set_preset_option(Preset& preset, const std::string& key_value);
 // One line, "key=value ..." for every tunable field.
 std::string describe(const Preset& preset);
 
+// One Trainer step under a preset's schedule (toy runs here, image runs in the CLI): both
+// learning rates set to linear_decay_factor(step, total_steps, decay_start, lr_end) times the
+// trainer's configured rates, the step, then `average` (G's weight average; may be null) moved
+// towards G with decay preset.ema.
+StepStats scheduled_step(Trainer& trainer, const Preset& preset, int64_t total_steps,
+                         GeneratorNet* average);
+
 // What a toy run measured on preset.eval_samples samples (gaussian for gaussian1d, modes else).
 struct ToyStats {
   int64_t step = 0;

@@ -49,22 +49,41 @@ double linear_decay_factor(int64_t step, int64_t total, double decay_start, doub
   return 1.0 + t * (end - 1.0);
 }
 
-void ema_update(nn::Module& avg, const nn::Module& model, double decay) {
-  NASH_CHECK(decay >= 0 && decay < 1, "ema_update: decay must be in [0, 1), got ", decay);
+namespace {
+// avg <- decay * avg + (1 - decay) * model for every parameter (a plain copy at decay 0); buffers
+// copied. `op` names the caller in errors.
+void blend_into(nn::Module& avg, const nn::Module& model, double decay, const char* op) {
   auto w = model.parameters(), a = avg.parameters();
   auto wb = model.named_buffers(), ab = avg.named_buffers();
-  NASH_CHECK(w.size() == a.size() && wb.size() == ab.size(), "ema_update: the average has ",
-             a.size(), " parameters and ", ab.size(), " buffers, the model ", w.size(), " and ",
-             wb.size());
+  NASH_CHECK(w.size() == a.size() && wb.size() == ab.size(), op, ": the average has ", a.size(),
+             " parameters and ", ab.size(), " buffers, the model ", w.size(), " and ", wb.size());
   NoGradGuard no_grad;
   for (size_t i = 0; i < w.size(); ++i) {
-    NASH_CHECK(a[i].shape() == w[i].shape(), "ema_update: parameter ", i, " is ", a[i].shape(),
+    NASH_CHECK(a[i].shape() == w[i].shape(), op, ": parameter ", i, " is ", a[i].shape(),
                " in the average but ", w[i].shape(), " in the model");
     Tensor& t = a[i].mutable_value();
-    mul_(t, decay);
-    add_(t, mul(w[i].value(), 1.0 - decay));
+    if (decay == 0) {
+      copy_(t, w[i].value());
+    } else {
+      mul_(t, decay);
+      add_(t, mul(w[i].value(), 1.0 - decay));
+    }
   }
   for (size_t i = 0; i < wb.size(); ++i) copy_(ab[i].second, wb[i].second);
+}
+}  // namespace
+
+void ema_update(nn::Module& avg, const nn::Module& model, double decay) {
+  NASH_CHECK(decay >= 0 && decay < 1, "ema_update: decay must be in [0, 1), got ", decay);
+  blend_into(avg, model, decay, "ema_update");
+}
+
+std::shared_ptr<GeneratorNet> start_average(std::shared_ptr<GeneratorNet> blank,
+                                            const GeneratorNet& model) {
+  NASH_CHECK(blank != nullptr, "start_average: no network given for the average");
+  blank->requires_grad_(false);
+  blend_into(*blank, model, 0.0, "start_average");
+  return blank;
 }
 
 Sampler toy_sampler(const ToyData& data) {

@@ -70,6 +70,10 @@ double linear_decay_factor(int64_t step, int64_t total, double decay_start, doub
 // avg <- decay * avg + (1 - decay) * w for every parameter; buffers (BatchNorm statistics) are
 // copied. `avg` must have model's architecture. Samples from the average are smoother than G's.
 void ema_update(nn::Module& avg, const nn::Module& model, double decay);
+// Starts a weight average: `blank` (a network of model's architecture) stops requiring gradients
+// and takes model's parameters and buffers. Returns blank.
+std::shared_ptr<GeneratorNet> start_average(std::shared_ptr<GeneratorNet> blank,
+                                            const GeneratorNet& model);
 
 // Where real samples come from: a batch of n (x [n, ...], labels [n] when conditional).
 using Sampler = std::function<nn::Batch(int64_t n, Generator& gen)>;

@@ -141,10 +141,10 @@ Session::Session(const RunConfig& config, const MnistSplit* data) : config_(conf
     trainer_ = std::make_unique<gan::Trainer>(g, d, real, config_.train());
     if (config_.preset.ema > 0) {  // the weight average samples are drawn from, a copy of G at first
       Generator unused(stream_seed(seed, kInitStream));
-      average_ = config_.model == "dcgan" ? gan::make_dcgan_generator(z, config_.image_size, unused)
-                                          : gan::make_mlp_generator(z, k, unused);
-      average_->requires_grad_(false);
-      gan::ema_update(*average_, *g, 0.0);
+      average_ = gan::start_average(config_.model == "dcgan"
+                                        ? gan::make_dcgan_generator(z, config_.image_size, unused)
+                                        : gan::make_mlp_generator(z, k, unused),
+                                    *g);
     }
   }
   Generator fixed(stream_seed(seed, kFixedNoiseStream));
@@ -159,14 +159,7 @@ double Session::lr_g() const { return trainer().g_optimizer().lr(); }
 
 gan::StepStats Session::step() {
   if (toy_) return toy_->step();
-  // Images: the preset's schedule and weight average, as gan::ToyRun does for toy data.
-  const gan::Preset& p = config_.preset;
-  const double f = gan::linear_decay_factor(trainer_->steps_done(), p.steps, p.decay_start, p.lr_end);
-  trainer_->d_optimizer().set_lr(p.train.lr_d * f);
-  trainer_->g_optimizer().set_lr(p.train.lr_g * f);
-  gan::StepStats s = trainer_->step();
-  if (average_) gan::ema_update(*average_, trainer_->generator(), p.ema);
-  return s;
+  return gan::scheduled_step(*trainer_, config_.preset, config_.preset.steps, average_.get());
 }
 
 gan::GeneratorNet& Session::sampler() const {
