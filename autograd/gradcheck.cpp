@@ -73,7 +73,7 @@ GradcheckResult check_output(const char* api, const GradcheckFn& f, const std::v
                          " holds NaN or Inf at the given inputs"};
   if (evaluate(api, f, xs).value().to_vector() != first)
     return {false, std::string(api) + ": f returned different values for the same inputs; " +
-                       "make it deterministic (seed any Generator inside f)"};
+                       "make it deterministic (seed any Rng inside f)"};
   return {};
 }
 
@@ -229,11 +229,11 @@ GradcheckResult gradgradcheck(const GradcheckFn& f, const std::vector<Tensor>& i
   return {};
 }
 
-Tensor random_away_from(const Shape& shape, Generator& gen, const std::vector<double>& kinks,
+Tensor random_away_from(const Shape& shape, Rng& rng, const std::vector<double>& kinks,
                         double margin, double low, double high) {
   NASH_CHECK(low < high && margin >= 0.0, "random_away_from: expected low < high and margin >= 0, ",
              "got low ", low, ", high ", high, ", margin ", margin);
-  Tensor t = contiguous(uniform(shape, low, high, gen, DType::Float64));
+  Tensor t = contiguous(uniform(shape, low, high, rng, DType::Float64));
   double* d = t.data<double>();
   auto near_kink = [&](double x) {
     return std::any_of(kinks.begin(), kinks.end(), [&](double k) { return std::abs(x - k) < margin; });
@@ -242,7 +242,7 @@ Tensor random_away_from(const Shape& shape, Generator& gen, const std::vector<do
     for (int tries = 0; near_kink(d[i]); ++tries) {
       NASH_CHECK(tries < 1000, "random_away_from: [", low, ", ", high, ") leaves no room ",
                  margin, " away from the kinks");
-      d[i] = low + (high - low) * gen.next_uniform();
+      d[i] = low + (high - low) * rng.next_uniform();
     }
   return t;
 }

@@ -1,9 +1,9 @@
 // Gradient checks by central differences in float64, with the semantics of PyTorch's
 // torch.autograd.gradcheck / gradgradcheck. An extender proves a new op in three lines:
 //
-//   nash::Generator gen(1);
+//   nash::Rng rng(1);
 //   auto f = [](const auto& v) { return my_op(v[0], v[1]); };   // inputs -> one Variable
-//   std::vector<nash::Tensor> in{nash::random_away_from({2, 3, 4}, gen), nash::random_away_from({4}, gen)};
+//   std::vector<nash::Tensor> in{nash::random_away_from({2, 3, 4}, rng), nash::random_away_from({4}, rng)};
 //   REQUIRE(nash::gradcheck(f, in));  REQUIRE(nash::gradgradcheck(f, in));   // .message says why not
 //
 // What is compared (the choice made here): f's output y, of any shape, is projected on a fixed
@@ -20,7 +20,7 @@
 // AND to u, so derivatives of backward ops with respect to their upstream gradient are checked
 // too (as PyTorch does with grad_outputs).
 //
-// Inputs must be float64 (an nash::Error otherwise). f must be deterministic: seed any Generator
+// Inputs must be float64 (an nash::Error otherwise). f must be deterministic: seed any Rng
 // inside f. Inputs not used by f have a zero gradient. Keep inputs away from kinks (relu at 0,
 // abs at 0, ties in max) with random_away_from, or the numeric side straddles the kink.
 #pragma once
@@ -56,7 +56,7 @@ GradcheckResult gradgradcheck(const GradcheckFn& f, const std::vector<Tensor>& i
 
 // A float64 tensor of `shape` uniform in [low, high) whose every element is at least `margin`
 // away from each kink (values are redrawn until they are). E.g. kinks {0} for relu and abs.
-Tensor random_away_from(const Shape& shape, Generator& gen, const std::vector<double>& kinks = {0.0},
+Tensor random_away_from(const Shape& shape, Rng& rng, const std::vector<double>& kinks = {0.0},
                         double margin = 0.1, double low = -2.0, double high = 2.0);
 
 }  // namespace nash

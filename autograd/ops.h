@@ -106,9 +106,9 @@ Variable embedding(const Variable& weight, const Tensor& indices);
 
 // ---- regularisation — ops/dropout.cpp ----------------------------------------------------------
 // Zeroes each element with probability p and scales the rest by 1/(1-p) (a no-op when !train).
-Variable dropout(const Variable& x, double p, bool train, Generator& gen);
+Variable dropout(const Variable& x, double p, bool train, Rng& rng);
 // Zeroes whole channels of [N, C, ...].
-Variable dropout2d(const Variable& x, double p, bool train, Generator& gen);
+Variable dropout2d(const Variable& x, double p, bool train, Rng& rng);
 
 // ---- convolution and pooling — ops/conv.cpp, ops/pool.cpp --------------------------------------
 Variable conv2d(const Variable& x, const Variable& w, const Variable& b, const Conv2dArgs& args = {});

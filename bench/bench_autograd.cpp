@@ -40,10 +40,10 @@ struct Mlp {
 
 Mlp& mlp() {
   static Mlp m = [] {
-    Generator gen(1);
-    auto param = [&](Shape s) { return Variable(normal(s, 0.0, 0.05, gen), true); };
+    Rng rng(1);
+    auto param = [&](Shape s) { return Variable(normal(s, 0.0, 0.05, rng), true); };
     Mlp m;
-    m.x = normal({kN, kD0}, 0.0, 1.0, gen);
+    m.x = normal({kN, kD0}, 0.0, 1.0, rng);
     m.w1 = param({kD1, kD0}), m.b1 = param({kD1});
     m.w2 = param({kD2, kD1}), m.b2 = param({kD2});
     m.w3 = param({kD3, kD2}), m.b3 = param({kD3});

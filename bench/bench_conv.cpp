@@ -31,7 +31,7 @@ struct ConvCase {
 };
 
 // Discriminator: 32x32 -> 16 -> 8 -> 4 -> 2, stride 2 padding 1, kernel 3 or 4 (both halve).
-// Generator: 3x3 stride 1 padding 1 convs after nearest upsampling.
+// Rng: 3x3 stride 1 padding 1 convs after nearest upsampling.
 const std::vector<ConvCase>& cases() {
   static const std::vector<ConvCase> v = {
       {"D1_1to16_32x32_k3", 64, 1, 32, 32, 16, 3, 2, 1},
@@ -64,10 +64,10 @@ Setup make_setup(const ConvCase& c) {
   s.a.padding = {c.pad, c.pad};
   const int64_t OH = (c.H + 2 * c.pad - c.K) / c.stride + 1, OW = (c.W + 2 * c.pad - c.K) / c.stride + 1;
   s.g = {c.N, c.C, c.H, c.W, c.O, c.K, c.K, OH, OW, s.a};
-  nash::Generator gen(7);
-  s.x = nash::normal({c.N, c.C, c.H, c.W}, 0, 1, gen);
-  s.w = nash::normal({c.O, c.C, c.K, c.K}, 0, 0.05, gen);
-  s.dy = nash::normal({c.N, c.O, OH, OW}, 0, 1, gen);
+  nash::Rng rng(7);
+  s.x = nash::normal({c.N, c.C, c.H, c.W}, 0, 1, rng);
+  s.w = nash::normal({c.O, c.C, c.K, c.K}, 0, 0.05, rng);
+  s.dy = nash::normal({c.N, c.O, OH, OW}, 0, 1, rng);
   s.flops = 2.0 * c.N * c.O * OH * OW * c.C * c.K * c.K;
   return s;
 }

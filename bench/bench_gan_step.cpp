@@ -53,16 +53,16 @@ const Case kCases[] = {
 
 // Uniform [-1, 1] images and uniform labels in [0, 10), served by a shuffling DataLoader.
 Sampler synthetic_sampler(uint64_t seed) {
-  Generator gen(seed);
-  Tensor x = uniform({kPool, 1, 28, 28}, -1.0, 1.0, gen);
-  Tensor labels = randint({kPool}, 0, 10, gen);
+  Rng rng(seed);
+  Tensor x = uniform({kPool, 1, 28, 28}, -1.0, 1.0, rng);
+  Tensor labels = randint({kPool}, 0, 10, rng);
   return loader_sampler(std::make_shared<nn::DataLoader>(
       x, labels, nn::DataLoaderOptions{.batch_size = kBatch, .seed = seed}));
 }
 
 // make_trainer of examples/fashion_eval.cpp, with the synthetic sampler in place of Fashion-MNIST.
 Trainer make_trainer(const Case& c, uint64_t seed) {
-  Generator init(seed);
+  Rng init(seed);
   TrainConfig config = TrainConfig::defaults(c.family);
   config.seed = seed;
   config.batch_size = kBatch;

@@ -43,12 +43,12 @@ struct Operands {
 
 // Operands with values in [-1, 1); op(A) is M x K, op(B) is K x N, C is M x N, all dense.
 Operands make_operands(const Case& s) {
-  std::mt19937 gen(42);
+  std::mt19937 rng(42);
   std::uniform_real_distribution<float> dist(-1.f, 1.f);
   Operands o{std::vector<float>(s.M * s.K), std::vector<float>(s.K * s.N),
              std::vector<float>(s.M * s.N, 0.f)};
-  for (float& x : o.a) x = dist(gen);
-  for (float& x : o.b) x = dist(gen);
+  for (float& x : o.a) x = dist(rng);
+  for (float& x : o.b) x = dist(rng);
   return o;
 }
 

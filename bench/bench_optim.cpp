@@ -18,10 +18,10 @@ namespace {
 
 // The generator's parameters, each with a fixed random gradient.
 std::vector<Variable> generator_params() {
-  Generator gen(7);
-  auto net = gan::make_mlp_generator(100, 0, gen);
+  Rng rng(7);
+  auto net = gan::make_mlp_generator(100, 0, rng);
   std::vector<Variable> params = net->parameters();
-  for (auto& p : params) p.set_grad(Variable(normal(p.shape(), 0.0, 1e-3, gen)));
+  for (auto& p : params) p.set_grad(Variable(normal(p.shape(), 0.0, 1e-3, rng)));
   return params;
 }
 
@@ -38,29 +38,29 @@ void run_steps(benchmark::State& state, Make make) {
 
 void BM_AdamStep(benchmark::State& state) {
   run_steps(state, [](std::vector<Variable> ps) {
-    return std::make_unique<optim::Adam>(std::move(ps), optim::AdamOptions{.lr = 2e-4, .beta1 = 0.5});
+    return std::make_unique<nn::optim::Adam>(std::move(ps), nn::optim::AdamOptions{.lr = 2e-4, .beta1 = 0.5});
   });
 }
 BENCHMARK(BM_AdamStep)->Unit(benchmark::kMillisecond);
 
 void BM_AdamWAmsgradStep(benchmark::State& state) {
   run_steps(state, [](std::vector<Variable> ps) {
-    return std::make_unique<optim::AdamW>(std::move(ps), optim::AdamWOptions{.amsgrad = true});
+    return std::make_unique<nn::optim::AdamW>(std::move(ps), nn::optim::AdamWOptions{.amsgrad = true});
   });
 }
 BENCHMARK(BM_AdamWAmsgradStep)->Unit(benchmark::kMillisecond);
 
 void BM_RMSpropStep(benchmark::State& state) {
   run_steps(state, [](std::vector<Variable> ps) {
-    return std::make_unique<optim::RMSprop>(std::move(ps), optim::RMSpropOptions{.lr = 5e-5});
+    return std::make_unique<nn::optim::RMSprop>(std::move(ps), nn::optim::RMSpropOptions{.lr = 5e-5});
   });
 }
 BENCHMARK(BM_RMSpropStep)->Unit(benchmark::kMillisecond);
 
 void BM_SGDMomentumStep(benchmark::State& state) {
   run_steps(state, [](std::vector<Variable> ps) {
-    return std::make_unique<optim::SGD>(std::move(ps),
-                                        optim::SGDOptions{.lr = 1e-2, .momentum = 0.9});
+    return std::make_unique<nn::optim::SGD>(std::move(ps),
+                                        nn::optim::SGDOptions{.lr = 1e-2, .momentum = 0.9});
   });
 }
 BENCHMARK(BM_SGDMomentumStep)->Unit(benchmark::kMillisecond);

@@ -39,8 +39,8 @@ int64_t out_size(int64_t in, const PoolCase& c) { return (in + 2 * c.p - c.k) / 
 
 // ReLU-like input: half the values 0, as after the classifier's activations.
 Tensor input(const PoolCase& c) {
-  nash::Generator gen(3);
-  return nash::relu(nash::normal({c.N, c.C, c.H, c.W}, 0, 1, gen));
+  nash::Rng rng(3);
+  return nash::relu(nash::normal({c.N, c.C, c.H, c.W}, 0, 1, rng));
 }
 
 void set_rate(benchmark::State& st, const PoolCase& c) {

@@ -17,8 +17,8 @@ constexpr int64_t kN = int64_t{1} << 20;  // elements per operand
 constexpr int64_t kBytes = kN * 4;
 
 nash::Tensor input(uint64_t seed, nash::Shape shape = {kN}) {
-  nash::Generator gen(seed);
-  return nash::uniform(shape, -2.0, 2.0, gen);
+  nash::Rng rng(seed);
+  return nash::uniform(shape, -2.0, 2.0, rng);
 }
 
 void BM_copy(benchmark::State& state) {  // the reference: read 4 MB, write 4 MB

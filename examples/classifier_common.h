@@ -68,7 +68,7 @@ inline std::vector<nash::nn::EpochReport> train_with_cosine_adam(const char* pro
                                                                   nash::nn::Module& model,
                                                                   const ClassifierFlags& f,
                                                                   const FashionSplits& data) {
-  nash::optim::Adam opt(model.parameters(), {.lr = f.lr});
+  nash::nn::optim::Adam opt(model.parameters(), {.lr = f.lr});
   std::printf("%s: %ld train / %ld test images, %ld parameters, %d threads\n", program,
               long(data.train.images.size(0)), long(data.test.images.size(0)),
               long(model.num_parameters()), nash::get_num_threads());

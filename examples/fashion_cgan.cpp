@@ -6,7 +6,7 @@
 int main(int argc, char** argv) try {
   using namespace nash::gan;
   example::Flags f = example::parse_flags(argc, argv, "runs/fashion_cgan");
-  nash::Generator init(f.seed);
+  nash::Rng init(f.seed);
   TrainConfig c = TrainConfig::defaults(Family::Cgan);  // D judges (x, y) pairs
   c.seed = f.seed;
   Trainer t(make_mlp_generator(100, 10, init), make_mlp_discriminator(10, init),

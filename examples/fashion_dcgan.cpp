@@ -7,7 +7,7 @@
 int main(int argc, char** argv) try {
   using namespace nash::gan;
   example::Flags f = example::parse_flags(argc, argv, "runs/fashion_dcgan");
-  nash::Generator init(f.seed);
+  nash::Rng init(f.seed);
   TrainConfig c = TrainConfig::defaults(Family::Gan);
   c.seed = f.seed;
   Trainer t(make_dcgan_generator(100, 28, init), make_dcgan_discriminator(28, true, init),

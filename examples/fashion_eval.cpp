@@ -61,14 +61,14 @@ EvalFlags parse(int argc, char** argv) {
   return e;
 }
 
-std::shared_ptr<GeneratorNet> make_generator(const std::string& family, Generator& init) {
+std::shared_ptr<Generator> make_generator(const std::string& family, Rng& init) {
   if (family == "dcgan") return make_dcgan_generator(100, 28, init);
   return make_mlp_generator(100, family == "cgan" ? 10 : 0, init);
 }
 
 // The networks and config of examples/fashion_<family>.cpp.
 Trainer make_trainer(const std::string& family, const example::Flags& f) {
-  Generator init(f.seed);
+  Rng init(f.seed);
   const bool dcgan = family == "dcgan";
   const Family fam = dcgan ? Family::Gan : parse_family(family);
   TrainConfig c = TrainConfig::defaults(fam);
@@ -109,9 +109,9 @@ int main(int argc, char** argv) try {
   Preset schedule;  // --decay-start and --ema, applied as the presets and the CLI apply them
   schedule.decay_start = e.decay_start;
   schedule.ema = e.ema;
-  std::shared_ptr<GeneratorNet> average;  // --ema: the running average of G's weights
+  std::shared_ptr<Generator> average;  // --ema: the running average of G's weights
   if (e.ema > 0) {
-    Generator unused(e.train.seed + 1);
+    Rng unused(e.train.seed + 1);
     average = start_average(make_generator(e.family, unused), t.generator());
   }
   // Samples come from G, or from its average under --ema (BatchNorm on batch statistics in both).

@@ -6,7 +6,7 @@
 int main(int argc, char** argv) try {
   using namespace nash::gan;
   example::Flags f = example::parse_flags(argc, argv, "runs/fashion_gan");
-  nash::Generator init(f.seed);
+  nash::Rng init(f.seed);
   TrainConfig c = TrainConfig::defaults(Family::Gan);  // D ascends log D(x) + log(1 - D(G(z)))
   c.seed = f.seed;
   Trainer t(make_mlp_generator(100, 0, init), make_mlp_discriminator(0, init),

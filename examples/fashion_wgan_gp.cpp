@@ -8,7 +8,7 @@
 int main(int argc, char** argv) try {
   using namespace nash::gan;
   example::Flags f = example::parse_flags(argc, argv, "runs/fashion_wgan_gp");
-  nash::Generator init(f.seed);
+  nash::Rng init(f.seed);
   TrainConfig c = TrainConfig::defaults(Family::WganGp);
   c.seed = f.seed;
   Trainer t(make_mlp_generator(100, 0, init), make_mlp_discriminator(0, init),

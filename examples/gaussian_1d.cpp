@@ -19,7 +19,7 @@ int main(int argc, char** argv) try {
   const uint64_t seed = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 0;
   const int steps = argc > 2 ? std::atoi(argv[2]) : 3000;
   const int64_t batch = 128, hidden = 32;
-  Generator rng(seed);
+  Rng rng(seed);
 
   // G: z ~ U[0, 1) -> x~ (a non-linear map is needed: uniform in, Gaussian out)
   nn::Sequential G(std::make_shared<nn::Linear>(1, hidden, true, rng), std::make_shared<nn::ELU>(),
@@ -32,8 +32,8 @@ int main(int argc, char** argv) try {
   // D learns 5x faster than G, and both rates decay linearly to 0 over the second half: without
   // these G's std keeps oscillating by +-0.3 (measured over 30 seeds, gan/presets.cpp).
   const double lr_d = 1e-3, lr_g = 2e-4;
-  optim::Adam opt_d(D.parameters(), {.lr = lr_d, .beta1 = 0.5});
-  optim::Adam opt_g(G.parameters(), {.lr = lr_g, .beta1 = 0.5});
+  nn::optim::Adam opt_d(D.parameters(), {.lr = lr_d, .beta1 = 0.5});
+  nn::optim::Adam opt_g(G.parameters(), {.lr = lr_g, .beta1 = 0.5});
 
   for (int step = 1; step <= steps; ++step) {
     const double decay = std::min(1.0, 2.0 * (steps - step + 1) / steps);  // 1, then down to 0

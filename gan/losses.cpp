@@ -62,12 +62,12 @@ PenaltyResult gradient_penalty_at(const std::function<Variable(const Variable&)>
 
 PenaltyResult gradient_penalty(const std::function<Variable(const Variable&)>& critic,
                                const Tensor& real, const Tensor& fake, double lambda,
-                               Generator& gen) {
+                               Rng& rng) {
   NASH_CHECK(real.shape() == fake.shape(), "gradient_penalty: real ", real.shape(),
              " and fake ", fake.shape(), " differ");
   Shape eps_shape(real.dim(), 1);
   eps_shape[0] = real.size(0);
-  Tensor eps = uniform(eps_shape, 0.0, 1.0, gen, real.dtype());  // one epsilon per sample
+  Tensor eps = uniform(eps_shape, 0.0, 1.0, rng, real.dtype());  // one epsilon per sample
   Tensor xhat = eps * real + (1.0 - eps) * fake;                 // x^ = eps x + (1 - eps) x~
   return gradient_penalty_at(critic, xhat, lambda);
 }

@@ -35,7 +35,7 @@ struct PenaltyResult {
 // the gradient taken w.r.t. xhat with create_graph so the penalty trains the critic.
 PenaltyResult gradient_penalty(const std::function<Variable(const Variable&)>& critic,
                                const Tensor& real, const Tensor& fake, double lambda,
-                               Generator& gen);
+                               Rng& rng);
 // The same penalty at given points xhat (for tests: a linear critic gives (||w|| - 1)^2).
 PenaltyResult gradient_penalty_at(const std::function<Variable(const Variable&)>& critic,
                                   const Tensor& xhat, double lambda);

@@ -12,18 +12,18 @@ namespace {
 
 // A generator or discriminator whose body is one Sequential, optionally conditioned on labels
 // by concatenating a learned embedding of them to the (flattened) input.
-class SequentialGenerator : public GeneratorNet {
+class SequentialGenerator : public Generator {
  public:
   std::shared_ptr<Sequential> body;
   std::shared_ptr<nn::Embedding> label_embedding;  // null when unconditional
 
   SequentialGenerator(std::shared_ptr<Sequential> b, int64_t z, int64_t k, Shape shape,
-                      Generator& gen)
-      : GeneratorNet("Generator") {
+                      Rng& rng)
+      : Generator("Generator") {
     noise_dim = z;
     num_classes = k;
     sample_shape = std::move(shape);
-    if (k > 0) label_embedding = register_module("label_emb", std::make_shared<nn::Embedding>(k, k, gen));
+    if (k > 0) label_embedding = register_module("label_emb", std::make_shared<nn::Embedding>(k, k, rng));
     body = register_module("model", std::move(b));
   }
 
@@ -44,16 +44,16 @@ class SequentialGenerator : public GeneratorNet {
   Variable forward(const Variable& z) override { return generate(z, Tensor()); }
 };
 
-class SequentialDiscriminator : public DiscriminatorNet {
+class SequentialDiscriminator : public Discriminator {
  public:
   std::shared_ptr<Sequential> body;
   std::shared_ptr<nn::Embedding> label_embedding;
   bool flatten_input;
 
-  SequentialDiscriminator(std::shared_ptr<Sequential> b, int64_t k, bool flatten, Generator& gen)
-      : DiscriminatorNet("Discriminator"), flatten_input(flatten) {
+  SequentialDiscriminator(std::shared_ptr<Sequential> b, int64_t k, bool flatten, Rng& rng)
+      : Discriminator("Discriminator"), flatten_input(flatten) {
     num_classes = k;
-    if (k > 0) label_embedding = register_module("label_emb", std::make_shared<nn::Embedding>(k, k, gen));
+    if (k > 0) label_embedding = register_module("label_emb", std::make_shared<nn::Embedding>(k, k, rng));
     body = register_module("model", std::move(b));
   }
 
@@ -70,99 +70,99 @@ class SequentialDiscriminator : public DiscriminatorNet {
   Variable forward(const Variable& x) override { return score(x, Tensor()); }
 };
 
-std::shared_ptr<nn::Linear> linear(int64_t in, int64_t out, Generator& gen) {
-  return std::make_shared<nn::Linear>(in, out, true, gen);
+std::shared_ptr<nn::Linear> linear(int64_t in, int64_t out, Rng& rng) {
+  return std::make_shared<nn::Linear>(in, out, true, rng);
 }
 
 }  // namespace
 
-std::shared_ptr<GeneratorNet> make_toy_generator(int64_t noise_dim, int64_t out_dim,
-                                                 int64_t hidden, Generator& gen) {
+std::shared_ptr<Generator> make_toy_generator(int64_t noise_dim, int64_t out_dim,
+                                                 int64_t hidden, Rng& rng) {
   auto b = std::make_shared<Sequential>();
-  b->push_back(linear(noise_dim, hidden, gen));
+  b->push_back(linear(noise_dim, hidden, rng));
   b->emplace_back<nn::ReLU>();
-  b->push_back(linear(hidden, hidden, gen));
+  b->push_back(linear(hidden, hidden, rng));
   b->emplace_back<nn::ReLU>();
-  b->push_back(linear(hidden, out_dim, gen));
-  return std::make_shared<SequentialGenerator>(b, noise_dim, 0, Shape{out_dim}, gen);
+  b->push_back(linear(hidden, out_dim, rng));
+  return std::make_shared<SequentialGenerator>(b, noise_dim, 0, Shape{out_dim}, rng);
 }
 
-std::shared_ptr<DiscriminatorNet> make_toy_discriminator(int64_t in_dim, int64_t hidden,
-                                                         int64_t pack, Generator& gen) {
+std::shared_ptr<Discriminator> make_toy_discriminator(int64_t in_dim, int64_t hidden,
+                                                         int64_t pack, Rng& rng) {
   NASH_CHECK(pack >= 1, "make_toy_discriminator: pack must be >= 1, got ", pack);
   auto b = std::make_shared<Sequential>();
-  b->push_back(linear(in_dim * pack, hidden, gen));
+  b->push_back(linear(in_dim * pack, hidden, rng));
   b->emplace_back<nn::LeakyReLU>(0.2);
-  b->push_back(linear(hidden, hidden, gen));
+  b->push_back(linear(hidden, hidden, rng));
   b->emplace_back<nn::LeakyReLU>(0.2);
-  b->push_back(linear(hidden, 1, gen));
-  return std::make_shared<SequentialDiscriminator>(b, 0, true, gen);
+  b->push_back(linear(hidden, 1, rng));
+  return std::make_shared<SequentialDiscriminator>(b, 0, true, rng);
 }
 
-std::shared_ptr<GeneratorNet> make_mlp_generator(int64_t noise_dim, int64_t num_classes,
-                                                 Generator& gen) {
+std::shared_ptr<Generator> make_mlp_generator(int64_t noise_dim, int64_t num_classes,
+                                                 Rng& rng) {
   auto b = std::make_shared<Sequential>();
   int64_t in = noise_dim + num_classes;
   // gan.py's block(in, out, normalize): Linear, BatchNorm1d(out, 0.8) (0.8 lands in eps), LReLU
   const int64_t widths[] = {128, 256, 512, 1024};
   for (int64_t w : widths) {
-    b->push_back(linear(in, w, gen));
+    b->push_back(linear(in, w, rng));
     if (w != 128) b->emplace_back<nn::BatchNorm1d>(nn::BatchNormOptions{.num_features = w, .eps = 0.8});
     b->emplace_back<nn::LeakyReLU>(0.2);
     in = w;
   }
-  b->push_back(linear(in, 28 * 28, gen));
+  b->push_back(linear(in, 28 * 28, rng));
   b->emplace_back<nn::Tanh>();
-  return std::make_shared<SequentialGenerator>(b, noise_dim, num_classes, Shape{1, 28, 28}, gen);
+  return std::make_shared<SequentialGenerator>(b, noise_dim, num_classes, Shape{1, 28, 28}, rng);
 }
 
-std::shared_ptr<DiscriminatorNet> make_mlp_discriminator(int64_t num_classes, Generator& gen) {
+std::shared_ptr<Discriminator> make_mlp_discriminator(int64_t num_classes, Rng& rng) {
   auto b = std::make_shared<Sequential>();
   if (num_classes == 0) {  // gan.py
-    b->push_back(linear(28 * 28, 512, gen));
+    b->push_back(linear(28 * 28, 512, rng));
     b->emplace_back<nn::LeakyReLU>(0.2);
-    b->push_back(linear(512, 256, gen));
+    b->push_back(linear(512, 256, rng));
     b->emplace_back<nn::LeakyReLU>(0.2);
-    b->push_back(linear(256, 1, gen));
+    b->push_back(linear(256, 1, rng));
   } else {  // cgan.py
-    b->push_back(linear(28 * 28 + num_classes, 512, gen));
+    b->push_back(linear(28 * 28 + num_classes, 512, rng));
     b->emplace_back<nn::LeakyReLU>(0.2);
     for (int i = 0; i < 2; ++i) {
-      b->push_back(linear(512, 512, gen));
-      b->emplace_back<nn::Dropout>(0.4, gen);
+      b->push_back(linear(512, 512, rng));
+      b->emplace_back<nn::Dropout>(0.4, rng);
       b->emplace_back<nn::LeakyReLU>(0.2);
     }
-    b->push_back(linear(512, 1, gen));
+    b->push_back(linear(512, 1, rng));
   }
-  return std::make_shared<SequentialDiscriminator>(b, num_classes, true, gen);
+  return std::make_shared<SequentialDiscriminator>(b, num_classes, true, rng);
 }
 
 namespace {
 // dcgan.py's weights_init_normal: conv weights N(0, 0.02); BatchNorm weight N(1, 0.02), bias 0.
-void dcgan_init(nn::Module& m, Generator& gen) {
+void dcgan_init(nn::Module& m, Rng& rng) {
   for (auto& [name, child] : m.named_children()) {
     if (auto conv = std::dynamic_pointer_cast<nn::Conv2d>(child)) {
-      nn::init::normal_(conv->weight, 0.0, 0.02, gen);
+      nn::init::normal_(conv->weight, 0.0, 0.02, rng);
     } else if (auto bn = std::dynamic_pointer_cast<nn::BatchNorm>(child)) {
-      nn::init::normal_(bn->weight, 1.0, 0.02, gen);
+      nn::init::normal_(bn->weight, 1.0, 0.02, rng);
       nn::init::zeros_(bn->bias);
     }
-    dcgan_init(*child, gen);
+    dcgan_init(*child, rng);
   }
 }
 }  // namespace
 
-std::shared_ptr<GeneratorNet> make_dcgan_generator(int64_t noise_dim, int64_t image_size,
-                                                   Generator& gen) {
+std::shared_ptr<Generator> make_dcgan_generator(int64_t noise_dim, int64_t image_size,
+                                                   Rng& rng) {
   NASH_CHECK(image_size % 4 == 0 && image_size >= 8,
              "make_dcgan_generator: image_size must be a multiple of 4, got ", image_size);
   const int64_t s = image_size / 4;
-  auto conv3 = [&gen](int64_t in, int64_t out) {
+  auto conv3 = [&rng](int64_t in, int64_t out) {
     return std::make_shared<nn::Conv2d>(
-        nn::Conv2dOptions{.in_channels = in, .out_channels = out, .kernel_size = 3, .padding = 1}, gen);
+        nn::Conv2dOptions{.in_channels = in, .out_channels = out, .kernel_size = 3, .padding = 1}, rng);
   };
   auto b = std::make_shared<Sequential>();
-  b->push_back(linear(noise_dim, 128 * s * s, gen));
+  b->push_back(linear(noise_dim, 128 * s * s, rng));
   b->emplace_back<nn::Unflatten>(1, Shape{128, s, s});
   b->emplace_back<nn::BatchNorm2d>(128);
   b->emplace_back<nn::Upsample>(nn::UpsampleOptions{.scale_factor = 2});
@@ -175,29 +175,29 @@ std::shared_ptr<GeneratorNet> make_dcgan_generator(int64_t noise_dim, int64_t im
   b->emplace_back<nn::LeakyReLU>(0.2);
   b->push_back(conv3(64, 1));
   b->emplace_back<nn::Tanh>();
-  auto g = std::make_shared<SequentialGenerator>(b, noise_dim, 0, Shape{1, image_size, image_size}, gen);
-  dcgan_init(*g, gen);
+  auto g = std::make_shared<SequentialGenerator>(b, noise_dim, 0, Shape{1, image_size, image_size}, rng);
+  dcgan_init(*g, rng);
   return g;
 }
 
-std::shared_ptr<DiscriminatorNet> make_dcgan_discriminator(int64_t image_size, bool batch_norm,
-                                                           Generator& gen) {
+std::shared_ptr<Discriminator> make_dcgan_discriminator(int64_t image_size, bool batch_norm,
+                                                           Rng& rng) {
   auto b = std::make_shared<Sequential>();
   int64_t in = 1, size = image_size;
   const int64_t widths[] = {16, 32, 64, 128};
   for (int64_t w : widths) {
     b->emplace_back<nn::Conv2d>(
-        nn::Conv2dOptions{.in_channels = in, .out_channels = w, .kernel_size = 3, .stride = 2, .padding = 1}, gen);
+        nn::Conv2dOptions{.in_channels = in, .out_channels = w, .kernel_size = 3, .stride = 2, .padding = 1}, rng);
     b->emplace_back<nn::LeakyReLU>(0.2);
-    b->emplace_back<nn::Dropout2d>(0.25, gen);
+    b->emplace_back<nn::Dropout2d>(0.25, rng);
     if (batch_norm && w != 16) b->emplace_back<nn::BatchNorm2d>(nn::BatchNormOptions{.num_features = w, .eps = 0.8});
     in = w;
     size = (size + 2 - 3) / 2 + 1;
   }
   b->emplace_back<nn::Flatten>(1);
-  b->push_back(linear(128 * size * size, 1, gen));
-  auto d = std::make_shared<SequentialDiscriminator>(b, 0, false, gen);
-  dcgan_init(*d, gen);
+  b->push_back(linear(128 * size * size, 1, rng));
+  auto d = std::make_shared<SequentialDiscriminator>(b, 0, false, rng);
+  dcgan_init(*d, rng);
   return d;
 }
 

@@ -9,7 +9,7 @@
 
 namespace nash::gan {
 
-class GeneratorNet : public nn::Module {
+class Generator : public nn::Module {
  public:
   using nn::Module::Module;
   // z [N, Z], labels [N] int64 (undefined when unconditional) -> samples [N, ...sample_shape]
@@ -19,7 +19,7 @@ class GeneratorNet : public nn::Module {
   Shape sample_shape;       // one sample's shape, e.g. [2] or [1, 28, 28]
 };
 
-class DiscriminatorNet : public nn::Module {
+class Discriminator : public nn::Module {
  public:
   using nn::Module::Module;
   // x [N, ...], labels [N] int64 (undefined when unconditional) -> scores [N, 1]
@@ -28,29 +28,29 @@ class DiscriminatorNet : public nn::Module {
 };
 
 // ---- toy MLPs (VEEGAN protocol): G z -> 128 -> 128 -> D_out, D D_in*pack -> 128 -> 128 -> 1 ----
-std::shared_ptr<GeneratorNet> make_toy_generator(int64_t noise_dim, int64_t out_dim,
-                                                 int64_t hidden, Generator& gen);
+std::shared_ptr<Generator> make_toy_generator(int64_t noise_dim, int64_t out_dim,
+                                                 int64_t hidden, Rng& rng);
 // pack > 1 (PacGAN): D scores m samples at once, so its input is D_in * pack wide.
-std::shared_ptr<DiscriminatorNet> make_toy_discriminator(int64_t in_dim, int64_t hidden,
-                                                         int64_t pack, Generator& gen);
+std::shared_ptr<Discriminator> make_toy_discriminator(int64_t in_dim, int64_t hidden,
+                                                         int64_t pack, Rng& rng);
 
 // ---- image MLPs of PyTorch-GAN's gan.py / cgan.py (28x28, one channel) ----------------------
 // G: z (+ label embedding) -> 128 -> 256 -> 512 -> 1024 -> 784, LeakyReLU 0.2, BatchNorm on the
 // 256/512/1024 layers (eps 0.8, as gan.py passes it), Tanh, reshaped to [N, 1, 28, 28].
-std::shared_ptr<GeneratorNet> make_mlp_generator(int64_t noise_dim, int64_t num_classes,
-                                                 Generator& gen);
+std::shared_ptr<Generator> make_mlp_generator(int64_t noise_dim, int64_t num_classes,
+                                                 Rng& rng);
 // D: 784 -> 512 -> 256 -> 1 with LeakyReLU 0.2 (gan.py); conditional: [x, embed(label)] ->
 // 512 -> 512 -> 512 -> 1 with Dropout 0.4 (cgan.py).
-std::shared_ptr<DiscriminatorNet> make_mlp_discriminator(int64_t num_classes, Generator& gen);
+std::shared_ptr<Discriminator> make_mlp_discriminator(int64_t num_classes, Rng& rng);
 
 // ---- DCGAN (PyTorch-GAN's dcgan.py) for [1, S, S] images, S = 28 or 32 ----------------------
 // G: z -> Linear -> [128, S/4, S/4] -> BN -> up x2 -> conv3 128 -> BN LReLU -> up x2 -> conv3 64
 //    -> BN LReLU -> conv3 1 -> Tanh.   D: conv3 s2 1->16->32->64->128 (LReLU 0.2, Dropout2d
 //    0.25, BN after the first) -> Linear -> 1. Weights N(0, 0.02), BN weights N(1, 0.02).
 // batch_norm = false drops D's BatchNorm (a WGAN-GP critic must not normalise across samples).
-std::shared_ptr<GeneratorNet> make_dcgan_generator(int64_t noise_dim, int64_t image_size,
-                                                   Generator& gen);
-std::shared_ptr<DiscriminatorNet> make_dcgan_discriminator(int64_t image_size, bool batch_norm,
-                                                           Generator& gen);
+std::shared_ptr<Generator> make_dcgan_generator(int64_t noise_dim, int64_t image_size,
+                                                   Rng& rng);
+std::shared_ptr<Discriminator> make_dcgan_discriminator(int64_t image_size, bool batch_norm,
+                                                           Rng& rng);
 
 }  // namespace nash::gan

@@ -152,14 +152,14 @@ std::string describe(const Preset& p) {
 
 // ---- ToyRun ---------------------------------------------------------------------------------
 namespace {
-// Streams of one seed: the Trainer draws data and noise from Generator(seed); the networks are
+// Streams of one seed: the Trainer draws data and noise from Rng(seed); the networks are
 // initialised from, and the evaluation noise drawn from, streams derived from it.
 uint64_t init_seed(uint64_t seed) { return seed * 0x9E3779B97F4A7C15ull + 1; }
 uint64_t eval_seed(uint64_t seed) { return seed * 0x9E3779B97F4A7C15ull + 2; }
 }  // namespace
 
 StepStats scheduled_step(Trainer& trainer, const Preset& preset, int64_t total_steps,
-                         GeneratorNet* average) {
+                         Generator* average) {
   const double f =
       linear_decay_factor(trainer.steps_done(), total_steps, preset.decay_start, preset.lr_end);
   trainer.d_optimizer().set_lr(trainer.config().lr_d * f);
@@ -175,7 +175,7 @@ ToyRun::ToyRun(const Preset& preset, uint64_t seed, int64_t steps)
              "ToyRun: decay_start must be in [0, 1] and lr_end >= 0");
   NASH_CHECK(preset_.ema >= 0 && preset_.ema < 1, "ToyRun: ema must be in [0, 1), got ", preset_.ema);
   NASH_CHECK(preset_.g.input_scale == 1.0, "ToyRun: input_scale applies to D only");
-  Generator init(init_seed(seed));
+  Rng init(init_seed(seed));
   const int64_t dim = data_.dim();
   auto g = make_mlp_toy_generator(preset_.noise_dim, dim, preset_.g, init);
   auto d = make_mlp_toy_discriminator(dim, preset_.train.pack, preset_.d, init);
@@ -198,7 +198,7 @@ StepStats ToyRun::step() {
 }
 
 Tensor ToyRun::sample(int64_t n) {
-  Generator eval(eval_seed(seed_));  // the same noise at every evaluation
+  Rng eval(eval_seed(seed_));  // the same noise at every evaluation
   Shape shape{n, preset_.noise_dim};
   Tensor z = preset_.train.noise == Noise::Normal ? normal(shape, 0.0, 1.0, eval)
                                                   : uniform(shape, 0.0, 1.0, eval);
@@ -206,7 +206,7 @@ Tensor ToyRun::sample(int64_t n) {
   return sampler().generate(Variable(z), Tensor()).value();
 }
 
-GeneratorNet& ToyRun::sampler() { return average_ ? *average_ : trainer_->generator(); }
+Generator& ToyRun::sampler() { return average_ ? *average_ : trainer_->generator(); }
 
 ToyStats ToyRun::evaluate() {
   ToyStats s;

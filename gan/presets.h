@@ -43,7 +43,7 @@ std::string describe(const Preset& preset);
 // trainer's configured rates, the step, then `average` (G's weight average; may be null) moved
 // towards G with decay preset.ema.
 StepStats scheduled_step(Trainer& trainer, const Preset& preset, int64_t total_steps,
-                         GeneratorNet* average);
+                         Generator* average);
 
 // What a toy run measured on preset.eval_samples samples (gaussian for gaussian1d, modes else).
 struct ToyStats {
@@ -60,7 +60,7 @@ class ToyRun {
   StepStats step();                 // sets the scheduled lr, one Trainer step, updates the EMA
   bool done() const { return trainer_->steps_done() >= steps_; }
   Tensor sample(int64_t n);         // from sampler() on fixed noise (the same at every call)
-  GeneratorNet& sampler();          // the running average of G's weights if ema > 0, else G
+  Generator& sampler();          // the running average of G's weights if ema > 0, else G
   ToyStats evaluate();              // on preset.eval_samples samples
   double lr_factor(int64_t step) const;  // the schedule: lr = factor x initial lr at `step`
   Trainer& trainer() { return *trainer_; }
@@ -72,7 +72,7 @@ class ToyRun {
   uint64_t seed_;
   int64_t steps_;
   ToyData data_;
-  std::shared_ptr<GeneratorNet> average_;  // the EMA of G's weights (null when off)
+  std::shared_ptr<Generator> average_;  // the EMA of G's weights (null when off)
   std::unique_ptr<Trainer> trainer_;
   double seconds_ = 0;
 };

@@ -27,10 +27,10 @@ Activation parse_activation(const std::string& name) {
 
 namespace {
 
-class MlpGenerator : public GeneratorNet {
+class MlpGenerator : public Generator {
  public:
   std::shared_ptr<Sequential> body;
-  MlpGenerator(std::shared_ptr<Sequential> b, int64_t z, int64_t out) : GeneratorNet("Generator") {
+  MlpGenerator(std::shared_ptr<Sequential> b, int64_t z, int64_t out) : Generator("Generator") {
     noise_dim = z;
     sample_shape = Shape{out};
     body = register_module("model", std::move(b));
@@ -44,12 +44,12 @@ class MlpGenerator : public GeneratorNet {
   Variable forward(const Variable& z) override { return generate(z, Tensor()); }
 };
 
-class MlpDiscriminator : public DiscriminatorNet {
+class MlpDiscriminator : public Discriminator {
  public:
   std::shared_ptr<Sequential> body;
   double input_scale;
   MlpDiscriminator(std::shared_ptr<Sequential> b, double scale)
-      : DiscriminatorNet("Discriminator"), input_scale(scale) {
+      : Discriminator("Discriminator"), input_scale(scale) {
     body = register_module("model", std::move(b));
   }
   Variable score(const Variable& x, const Tensor& labels) override {
@@ -62,16 +62,16 @@ class MlpDiscriminator : public DiscriminatorNet {
 
 // (Linear, [BatchNorm], activation) x layers, then Linear(hidden, out).
 std::shared_ptr<Sequential> mlp(int64_t in, int64_t out, const MlpSpec& s, bool allow_bn,
-                                Generator& gen) {
+                                Rng& rng) {
   NASH_CHECK(s.hidden >= 1 && s.layers >= 1, "toy MLP: hidden and layers must be >= 1, got ",
              s.hidden, " and ", s.layers);
   auto b = std::make_shared<Sequential>();
   for (int64_t i = 0; i < s.layers; ++i) {
     if (s.activation == Activation::Maxout) {
       b->emplace_back<nn::Maxout>(
-          nn::MaxoutOptions{.in_features = in, .out_features = s.hidden, .pieces = s.pieces}, gen);
+          nn::MaxoutOptions{.in_features = in, .out_features = s.hidden, .pieces = s.pieces}, rng);
     } else {
-      b->emplace_back<nn::Linear>(in, s.hidden, true, gen);
+      b->emplace_back<nn::Linear>(in, s.hidden, true, rng);
       if (allow_bn && s.batch_norm) b->emplace_back<nn::BatchNorm1d>(s.hidden);
       switch (s.activation) {
         case Activation::Relu: b->emplace_back<nn::ReLU>(); break;
@@ -83,24 +83,24 @@ std::shared_ptr<Sequential> mlp(int64_t in, int64_t out, const MlpSpec& s, bool 
     }
     in = s.hidden;
   }
-  b->emplace_back<nn::Linear>(in, out, true, gen);
+  b->emplace_back<nn::Linear>(in, out, true, rng);
   return b;
 }
 
 }  // namespace
 
-std::shared_ptr<GeneratorNet> make_mlp_toy_generator(int64_t noise_dim, int64_t out_dim,
-                                                     const MlpSpec& spec, Generator& gen) {
+std::shared_ptr<Generator> make_mlp_toy_generator(int64_t noise_dim, int64_t out_dim,
+                                                     const MlpSpec& spec, Rng& rng) {
   NASH_CHECK(noise_dim >= 1 && out_dim >= 1, "make_mlp_toy_generator: bad sizes ", noise_dim,
              " -> ", out_dim);
-  return std::make_shared<MlpGenerator>(mlp(noise_dim, out_dim, spec, true, gen), noise_dim, out_dim);
+  return std::make_shared<MlpGenerator>(mlp(noise_dim, out_dim, spec, true, rng), noise_dim, out_dim);
 }
 
-std::shared_ptr<DiscriminatorNet> make_mlp_toy_discriminator(int64_t in_dim, int64_t pack,
-                                                             const MlpSpec& spec, Generator& gen) {
+std::shared_ptr<Discriminator> make_mlp_toy_discriminator(int64_t in_dim, int64_t pack,
+                                                             const MlpSpec& spec, Rng& rng) {
   NASH_CHECK(in_dim >= 1 && pack >= 1, "make_mlp_toy_discriminator: bad input ", in_dim,
              " x pack ", pack);
-  return std::make_shared<MlpDiscriminator>(mlp(in_dim * pack, 1, spec, false, gen), spec.input_scale);
+  return std::make_shared<MlpDiscriminator>(mlp(in_dim * pack, 1, spec, false, rng), spec.input_scale);
 }
 
 }  // namespace nash::gan

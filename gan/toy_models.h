@@ -27,10 +27,10 @@ struct MlpSpec {
                                          // so D resolves fine structure (ring std 0.01) sooner
 };
 
-std::shared_ptr<GeneratorNet> make_mlp_toy_generator(int64_t noise_dim, int64_t out_dim,
-                                                     const MlpSpec& spec, Generator& gen);
+std::shared_ptr<Generator> make_mlp_toy_generator(int64_t noise_dim, int64_t out_dim,
+                                                     const MlpSpec& spec, Rng& rng);
 // pack > 1 (PacGAN): D scores `pack` samples at once, its input is in_dim * pack wide.
-std::shared_ptr<DiscriminatorNet> make_mlp_toy_discriminator(int64_t in_dim, int64_t pack,
-                                                             const MlpSpec& spec, Generator& gen);
+std::shared_ptr<Discriminator> make_mlp_toy_discriminator(int64_t in_dim, int64_t pack,
+                                                             const MlpSpec& spec, Rng& rng);
 
 }  // namespace nash::gan

@@ -78,8 +78,8 @@ void ema_update(nn::Module& avg, const nn::Module& model, double decay) {
   blend_into(avg, model, decay, "ema_update");
 }
 
-std::shared_ptr<GeneratorNet> start_average(std::shared_ptr<GeneratorNet> blank,
-                                            const GeneratorNet& model) {
+std::shared_ptr<Generator> start_average(std::shared_ptr<Generator> blank,
+                                            const Generator& model) {
   NASH_CHECK(blank != nullptr, "start_average: no network given for the average");
   blank->requires_grad_(false);
   blend_into(*blank, model, 0.0, "start_average");
@@ -87,11 +87,11 @@ std::shared_ptr<GeneratorNet> start_average(std::shared_ptr<GeneratorNet> blank,
 }
 
 Sampler toy_sampler(const ToyData& data) {
-  return [data](int64_t n, Generator& gen) { return nn::Batch{data.sample(n, gen), Tensor()}; };
+  return [data](int64_t n, Rng& rng) { return nn::Batch{data.sample(n, rng), Tensor()}; };
 }
 
 Sampler loader_sampler(std::shared_ptr<nn::DataLoader> loader) {
-  return [loader](int64_t n, Generator&) {
+  return [loader](int64_t n, Rng&) {
     nn::Batch b = loader->next();
     if (b.x.size(0) != n) b = loader->next();  // skip an epoch's short last batch
     NASH_CHECK(b.x.size(0) == n, "loader_sampler: loader batches of ", b.x.size(0),
@@ -103,12 +103,12 @@ Sampler loader_sampler(std::shared_ptr<nn::DataLoader> loader) {
 namespace {
 bool wasserstein(Family f) { return f == Family::Wgan || f == Family::WganGp; }
 
-std::unique_ptr<optim::Optimizer> make_optimizer(const TrainConfig& c, std::vector<Variable> params,
+std::unique_ptr<nn::optim::Optimizer> make_optimizer(const TrainConfig& c, std::vector<Variable> params,
                                                  double lr) {
   if (c.family == Family::Wgan)
-    return std::make_unique<optim::RMSprop>(std::move(params), optim::RMSpropOptions{.lr = lr});
-  return std::make_unique<optim::Adam>(
-      std::move(params), optim::AdamOptions{.lr = lr, .beta1 = c.beta1, .beta2 = c.beta2});
+    return std::make_unique<nn::optim::RMSprop>(std::move(params), nn::optim::RMSpropOptions{.lr = lr});
+  return std::make_unique<nn::optim::Adam>(
+      std::move(params), nn::optim::AdamOptions{.lr = lr, .beta1 = c.beta1, .beta2 = c.beta2});
 }
 
 double grad_norm(const std::vector<Variable>& params) {
@@ -130,7 +130,7 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 }
 }  // namespace
 
-Trainer::Trainer(std::shared_ptr<GeneratorNet> g, std::shared_ptr<DiscriminatorNet> d,
+Trainer::Trainer(std::shared_ptr<Generator> g, std::shared_ptr<Discriminator> d,
                  Sampler real, TrainConfig config)
     : g_(std::move(g)), d_(std::move(d)), real_(std::move(real)), config_(config),
       rng_(config.seed) {
@@ -219,7 +219,7 @@ void Trainer::critic_step(StepStats& s) {
 
   if (config_.family == Family::Wgan) {
     // Keep f K-Lipschitz (for some K) by clipping every weight to [-c, c].
-    optim::clamp_parameters_(d_->parameters(), config_.clip);
+    nn::optim::clamp_parameters_(d_->parameters(), config_.clip);
     int64_t at_edge = 0, total = 0;
     for (const auto& p : d_->parameters()) {
       at_edge += static_cast<int64_t>(
@@ -234,7 +234,7 @@ void Trainer::critic_step(StepStats& s) {
   s.wasserstein = s.d_real - s.d_fake;
 }
 
-// ---- Generator: descend -log D(G(z)) (non-saturating) or -E f(G(z)) ---------------------------
+// ---- Rng: descend -log D(G(z)) (non-saturating) or -E f(G(z)) ---------------------------
 void Trainer::generator_step(StepStats& s) {
   const int64_t n = config_.batch_size;
   Tensor labels = random_labels(n);

@@ -5,8 +5,8 @@
 //   WGAN-GP (Gulrajani et al. 2017): the clipping replaced by a gradient penalty.
 // The steps themselves are in trainer.cpp, written straight through with their loss formulas.
 //
-//   Generator gen(0);
-//   auto G = make_toy_generator(1, 1, 16, gen);  auto D = make_toy_discriminator(1, 16, 1, gen);
+//   Rng rng(0);
+//   auto G = make_toy_generator(1, 1, 16, rng);  auto D = make_toy_discriminator(1, 16, 1, rng);
 //   Trainer t(G, D, toy_sampler(ToyData("gaussian1d")), TrainConfig::defaults(Family::Gan));
 //   for (int i = 0; i < 1000; ++i) StepStats s = t.step();
 #pragma once
@@ -72,32 +72,32 @@ double linear_decay_factor(int64_t step, int64_t total, double decay_start, doub
 void ema_update(nn::Module& avg, const nn::Module& model, double decay);
 // Starts a weight average: `blank` (a network of model's architecture) stops requiring gradients
 // and takes model's parameters and buffers. Returns blank.
-std::shared_ptr<GeneratorNet> start_average(std::shared_ptr<GeneratorNet> blank,
-                                            const GeneratorNet& model);
+std::shared_ptr<Generator> start_average(std::shared_ptr<Generator> blank,
+                                            const Generator& model);
 
 // Where real samples come from: a batch of n (x [n, ...], labels [n] when conditional).
-using Sampler = std::function<nn::Batch(int64_t n, Generator& gen)>;
+using Sampler = std::function<nn::Batch(int64_t n, Rng& rng)>;
 Sampler toy_sampler(const ToyData& data);
 // Draws successive batches from a DataLoader (its batch size must equal the config's).
 Sampler loader_sampler(std::shared_ptr<nn::DataLoader> loader);
 
 class Trainer {
  public:
-  Trainer(std::shared_ptr<GeneratorNet> g, std::shared_ptr<DiscriminatorNet> d, Sampler real,
+  Trainer(std::shared_ptr<Generator> g, std::shared_ptr<Discriminator> d, Sampler real,
           TrainConfig config);
 
   StepStats step();  // k (or n_critic) D steps, then one G step
 
   // Samples from G without recording a graph: noise -> [n, ...]. labels may be undefined.
   Tensor sample(const Tensor& z, const Tensor& labels = Tensor());
-  Tensor noise(int64_t n);              // z for n samples, drawn from the trainer's generator
+  Tensor noise(int64_t n);              // z for n samples, drawn from the trainer's Rng
   Tensor random_labels(int64_t n);      // uniform class labels for a conditional G
 
-  GeneratorNet& generator() { return *g_; }
-  DiscriminatorNet& discriminator() { return *d_; }
-  optim::Optimizer& g_optimizer() { return *opt_g_; }
-  optim::Optimizer& d_optimizer() { return *opt_d_; }
-  Generator& rng() { return rng_; }
+  Generator& generator() { return *g_; }
+  Discriminator& discriminator() { return *d_; }
+  nn::optim::Optimizer& g_optimizer() { return *opt_g_; }
+  nn::optim::Optimizer& d_optimizer() { return *opt_d_; }
+  Rng& rng() { return rng_; }
   const TrainConfig& config() const { return config_; }
   int64_t steps_done() const { return steps_; }
   void set_steps_done(int64_t steps) { steps_ = steps; }
@@ -108,12 +108,12 @@ class Trainer {
   void generator_step(StepStats& s);
   Variable pack(const Variable& x) const;  // [N, ...] -> [N / m, m * D] for PacGAN
 
-  std::shared_ptr<GeneratorNet> g_;
-  std::shared_ptr<DiscriminatorNet> d_;
+  std::shared_ptr<Generator> g_;
+  std::shared_ptr<Discriminator> d_;
   Sampler real_;
   TrainConfig config_;
-  Generator rng_;
-  std::unique_ptr<optim::Optimizer> opt_g_, opt_d_;
+  Rng rng_;
+  std::unique_ptr<nn::optim::Optimizer> opt_g_, opt_d_;
   int64_t steps_ = 0;
 };
 

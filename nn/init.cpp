@@ -10,12 +10,12 @@
 
 namespace nash::nn {
 
-Generator& default_generator() {
-  static Generator gen(0);
-  return gen;
+Rng& default_rng() {
+  static Rng rng(0);
+  return rng;
 }
 
-void manual_seed(uint64_t seed) { default_generator().set_state(seed, 0); }
+void manual_seed(uint64_t seed) { default_rng().set_state(seed, 0); }
 
 namespace init {
 
@@ -74,17 +74,17 @@ Fans calculate_fan_in_and_fan_out(const Shape& shape) {
   return {shape[1] * receptive, shape[0] * receptive};
 }
 
-Variable& uniform_(Variable& w, double a, double b, Generator& gen) {
+Variable& uniform_(Variable& w, double a, double b, Rng& rng) {
   NASH_CHECK(a <= b, "init.uniform_: expected a <= b, got a=", a, ", b=", b);
   NoGradGuard no_grad;
-  nash::uniform_(target(w, "uniform_"), a, b, gen);
+  nash::uniform_(target(w, "uniform_"), a, b, rng);
   return w;
 }
 
-Variable& normal_(Variable& w, double mean, double std, Generator& gen) {
+Variable& normal_(Variable& w, double mean, double std, Rng& rng) {
   NASH_CHECK(std >= 0.0, "init.normal_: std must be >= 0, got ", std);
   NoGradGuard no_grad;
-  nash::normal_(target(w, "normal_"), mean, std, gen);
+  nash::normal_(target(w, "normal_"), mean, std, rng);
   return w;
 }
 
@@ -96,35 +96,35 @@ Variable& constant_(Variable& w, double value) {
 Variable& zeros_(Variable& w) { return constant_(w, 0.0); }
 Variable& ones_(Variable& w) { return constant_(w, 1.0); }
 
-Variable& xavier_uniform_(Variable& w, double gain, Generator& gen) {
+Variable& xavier_uniform_(Variable& w, double gain, Rng& rng) {
   Fans f = calculate_fan_in_and_fan_out(target(w, "xavier_uniform_").shape());
   const double std = gain * std::sqrt(2.0 / static_cast<double>(f.fan_in + f.fan_out));
   const double bound = std::sqrt(3.0) * std;
-  return uniform_(w, -bound, bound, gen);
+  return uniform_(w, -bound, bound, rng);
 }
 
-Variable& xavier_normal_(Variable& w, double gain, Generator& gen) {
+Variable& xavier_normal_(Variable& w, double gain, Rng& rng) {
   Fans f = calculate_fan_in_and_fan_out(target(w, "xavier_normal_").shape());
   const double std = gain * std::sqrt(2.0 / static_cast<double>(f.fan_in + f.fan_out));
-  return normal_(w, 0.0, std, gen);
+  return normal_(w, 0.0, std, rng);
 }
 
 Variable& kaiming_uniform_(Variable& w, double a, FanMode mode, Nonlinearity nonlinearity,
-                           Generator& gen) {
+                           Rng& rng) {
   const Shape& shape = target(w, "kaiming_uniform_").shape();
   if (numel_of(shape) == 0) return w;
   const double gain = calculate_gain(nonlinearity, a);
   const double std = gain / std::sqrt(fan_for(shape, mode));
   const double bound = std::sqrt(3.0) * std;
-  return uniform_(w, -bound, bound, gen);
+  return uniform_(w, -bound, bound, rng);
 }
 
 Variable& kaiming_normal_(Variable& w, double a, FanMode mode, Nonlinearity nonlinearity,
-                          Generator& gen) {
+                          Rng& rng) {
   const Shape& shape = target(w, "kaiming_normal_").shape();
   if (numel_of(shape) == 0) return w;
   const double gain = calculate_gain(nonlinearity, a);
-  return normal_(w, 0.0, gain / std::sqrt(fan_for(shape, mode)), gen);
+  return normal_(w, 0.0, gain / std::sqrt(fan_for(shape, mode)), rng);
 }
 
 namespace {
@@ -179,14 +179,14 @@ std::vector<double> householder_q(std::vector<double> a, int64_t m, int64_t n) {
 }
 }  // namespace
 
-Variable& orthogonal_(Variable& w, double gain, Generator& gen) {
+Variable& orthogonal_(Variable& w, double gain, Rng& rng) {
   Tensor& t = target(w, "orthogonal_");
   NASH_CHECK(t.dim() >= 2, "init.orthogonal_: only tensors with 2 or more dimensions are "
              "supported, got ", t.shape());
   if (t.numel() == 0) return w;
   const int64_t rows = t.size(0), cols = t.numel() / rows;
   // Draw [rows, cols]; factor it (or its transpose, so that the factored matrix is tall).
-  std::vector<double> flat = normal({rows, cols}, 0.0, 1.0, gen, DType::Float64).to_vector();
+  std::vector<double> flat = normal({rows, cols}, 0.0, 1.0, rng, DType::Float64).to_vector();
   const bool wide = rows < cols;
   const int64_t m = wide ? cols : rows, n = wide ? rows : cols;
   std::vector<double> a(flat.size());

@@ -1,5 +1,5 @@
 // nash::nn in one include: the Module base, initialisers, every layer, the losses, the
-// optimizers (nash::optim), checkpoints and the data readers/loaders.
+// optimizers (nash::nn::optim), checkpoints and the data readers/loaders.
 //
 //   #include "nn/nn.h"
 //   using namespace nash::nn;

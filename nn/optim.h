@@ -1,5 +1,5 @@
 // The optimizers and gradient utilities in one include: SGD, Adam, AdamW, RMSprop (all
-// nash::optim::Optimizer), clip_grad_norm_ / clip_grad_value_ / clamp_parameters_.
+// nash::nn::optim::Optimizer), clip_grad_norm_ / clip_grad_value_ / clamp_parameters_.
 #pragma once
 #include "nn/optim/adam.h"       // IWYU pragma: export
 #include "nn/optim/clip.h"       // IWYU pragma: export

@@ -17,8 +17,8 @@
 // for any thread count: the work plan depends on shapes only and every sum has a fixed order.
 //
 // Worked example:
-//   nash::Tensor x = nash::normal({64, 3, 32, 32}, 0, 1, gen);            // [N, C, H, W]
-//   nash::Tensor w = nash::normal({16, 3, 4, 4}, 0, 0.02, gen);           // [O, C, KH, KW]
+//   nash::Tensor x = nash::normal({64, 3, 32, 32}, 0, 1, rng);            // [N, C, H, W]
+//   nash::Tensor w = nash::normal({16, 3, 4, 4}, 0, 0.02, rng);           // [O, C, KH, KW]
 //   nash::Conv2dArgs a; a.stride = {2, 2}; a.padding = {1, 1};
 //   nash::Tensor y = nash::conv2d(x, w, nash::Tensor(), a);               // [64, 16, 16, 16]
 //   nash::Tensor dx = nash::conv2d_backward_input(dy, w, x.shape(), a);   // [64, 3, 32, 32]

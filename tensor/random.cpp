@@ -58,14 +58,14 @@ void fill_blocks(T* out, int64_t n, int64_t per, uint64_t key, uint64_t start, F
 void check_shape(const Shape& shape, const char* op) { numel_of(shape, op); }
 }  // namespace
 
-uint32_t Generator::next_u32() { return philox4x32(seed_, reserve(1))[0]; }
+uint32_t Rng::next_u32() { return philox4x32(seed_, reserve(1))[0]; }
 
-double Generator::next_uniform() {
+double Rng::next_uniform() {
   const auto r = philox4x32(seed_, reserve(1));
   return u01_double(r[0], r[1]);
 }
 
-std::vector<int64_t> Generator::permutation(int64_t n) {
+std::vector<int64_t> Rng::permutation(int64_t n) {
   NASH_CHECK(n >= 0, "permutation: n must be >= 0, got ", n);
   std::vector<int64_t> p(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) p[i] = i;
@@ -77,7 +77,7 @@ std::vector<int64_t> Generator::permutation(int64_t n) {
   return p;
 }
 
-Tensor uniform(const Shape& shape, double low, double high, Generator& gen, DType dtype) {
+Tensor uniform(const Shape& shape, double low, double high, Rng& rng, DType dtype) {
   check_shape(shape, "uniform");
   NASH_CHECK(low <= high, "uniform: low ", low, " is greater than high ", high);
   Tensor t = empty(shape, dtype);
@@ -86,17 +86,17 @@ Tensor uniform(const Shape& shape, double low, double high, Generator& gen, DTyp
     using T = decltype(tag);
     T* p = t.data<T>();
     if constexpr (std::is_same_v<T, float>) {  // element i: block i/4, lane i%4
-      const uint64_t start = gen.reserve(static_cast<uint64_t>((n + 3) / 4));
+      const uint64_t start = rng.reserve(static_cast<uint64_t>((n + 3) / 4));
       const float lo = static_cast<float>(low), hi = static_cast<float>(high);
-      fill_blocks(p, n, 4, gen.seed(), start, [&](const auto& r, float* o, int64_t c) {
+      fill_blocks(p, n, 4, rng.seed(), start, [&](const auto& r, float* o, int64_t c) {
         for (int64_t k = 0; k < c; ++k) {
           float v = static_cast<float>(low + (high - low) * static_cast<double>(u01_float(r[k])));
           o[k] = v >= hi && lo < hi ? std::nextafter(hi, lo) : v;  // rounding must not reach high
         }
       });
     } else {  // element i: block i/2, lanes 2*(i%2), 2*(i%2)+1
-      const uint64_t start = gen.reserve(static_cast<uint64_t>((n + 1) / 2));
-      fill_blocks(p, n, 2, gen.seed(), start, [&](const auto& r, double* o, int64_t c) {
+      const uint64_t start = rng.reserve(static_cast<uint64_t>((n + 1) / 2));
+      fill_blocks(p, n, 2, rng.seed(), start, [&](const auto& r, double* o, int64_t c) {
         for (int64_t k = 0; k < c; ++k) o[k] = low + (high - low) * u01_double(r[2 * k], r[2 * k + 1]);
       });
     }
@@ -105,7 +105,7 @@ Tensor uniform(const Shape& shape, double low, double high, Generator& gen, DTyp
 }
 
 // Box-Muller: a pair of uniforms (u1 in (0, 1], u2 in [0, 1)) gives two independent normals.
-Tensor normal(const Shape& shape, double mean, double std, Generator& gen, DType dtype) {
+Tensor normal(const Shape& shape, double mean, double std, Rng& rng, DType dtype) {
   check_shape(shape, "normal");
   NASH_CHECK(std >= 0.0, "normal: std must be >= 0, got ", std);
   Tensor t = empty(shape, dtype);
@@ -115,8 +115,8 @@ Tensor normal(const Shape& shape, double mean, double std, Generator& gen, DType
     using T = decltype(tag);
     T* p = t.data<T>();
     if constexpr (std::is_same_v<T, float>) {  // 4 normals per block from 24-bit uniforms
-      const uint64_t start = gen.reserve(static_cast<uint64_t>((n + 3) / 4));
-      fill_blocks(p, n, 4, gen.seed(), start, [&](const auto& r, float* o, int64_t c) {
+      const uint64_t start = rng.reserve(static_cast<uint64_t>((n + 3) / 4));
+      fill_blocks(p, n, 4, rng.seed(), start, [&](const auto& r, float* o, int64_t c) {
         float z[4];
         for (int k = 0; k < 4; k += 2) {
           const double u1 = 1.0 - static_cast<double>(u01_float(r[k]));
@@ -128,8 +128,8 @@ Tensor normal(const Shape& shape, double mean, double std, Generator& gen, DType
         for (int64_t k = 0; k < c; ++k) o[k] = z[k];
       });
     } else {  // 2 normals per block from 53-bit uniforms
-      const uint64_t start = gen.reserve(static_cast<uint64_t>((n + 1) / 2));
-      fill_blocks(p, n, 2, gen.seed(), start, [&](const auto& r, double* o, int64_t c) {
+      const uint64_t start = rng.reserve(static_cast<uint64_t>((n + 1) / 2));
+      fill_blocks(p, n, 2, rng.seed(), start, [&](const auto& r, double* o, int64_t c) {
         const double u1 = 1.0 - u01_double(r[0], r[1]);
         const double u2 = u01_double(r[2], r[3]);
         const double rad = std::sqrt(-2.0 * std::log(u1));
@@ -141,14 +141,14 @@ Tensor normal(const Shape& shape, double mean, double std, Generator& gen, DType
   return t;
 }
 
-Tensor randint(const Shape& shape, int64_t low, int64_t high, Generator& gen) {
+Tensor randint(const Shape& shape, int64_t low, int64_t high, Rng& rng) {
   check_shape(shape, "randint");
   NASH_CHECK(low < high, "randint: expected low < high, got [", low, ", ", high, ")");
   Tensor t = empty(shape, DType::Int64);
   const int64_t n = t.numel();
   const uint64_t range = static_cast<uint64_t>(high) - static_cast<uint64_t>(low);
-  const uint64_t start = gen.reserve(static_cast<uint64_t>((n + 1) / 2));
-  fill_blocks(t.data<int64_t>(), n, 2, gen.seed(), start,
+  const uint64_t start = rng.reserve(static_cast<uint64_t>((n + 1) / 2));
+  fill_blocks(t.data<int64_t>(), n, 2, rng.seed(), start,
               [&](const auto& r, int64_t* o, int64_t c) {
                 for (int64_t k = 0; k < c; ++k) {
                   const uint64_t x = (static_cast<uint64_t>(r[2 * k + 1]) << 32) | r[2 * k];
@@ -158,29 +158,29 @@ Tensor randint(const Shape& shape, int64_t low, int64_t high, Generator& gen) {
   return t;
 }
 
-Tensor bernoulli(const Shape& shape, double prob, Generator& gen, DType dtype) {
+Tensor bernoulli(const Shape& shape, double prob, Rng& rng, DType dtype) {
   check_shape(shape, "bernoulli");
   NASH_CHECK(prob >= 0.0 && prob <= 1.0, "bernoulli: p must be in [0, 1], got ", prob);
   Tensor t = empty(shape, dtype);
   const int64_t n = t.numel();
-  const uint64_t start = gen.reserve(static_cast<uint64_t>((n + 3) / 4));
+  const uint64_t start = rng.reserve(static_cast<uint64_t>((n + 3) / 4));
   kernels::dispatch_all(dtype, [&](auto tag) {
     using T = decltype(tag);
-    fill_blocks(t.data<T>(), n, 4, gen.seed(), start, [&](const auto& r, T* o, int64_t c) {
+    fill_blocks(t.data<T>(), n, 4, rng.seed(), start, [&](const auto& r, T* o, int64_t c) {
       for (int64_t k = 0; k < c; ++k) o[k] = static_cast<double>(r[k]) * 0x1.0p-32 < prob ? T(1) : T(0);
     });
   });
   return t;
 }
 
-void uniform_(Tensor& x, double low, double high, Generator& gen) {
+void uniform_(Tensor& x, double low, double high, Rng& rng) {
   kernels::check_float(x, "uniform_");
-  copy_(x, uniform(x.shape(), low, high, gen, x.dtype()));
+  copy_(x, uniform(x.shape(), low, high, rng, x.dtype()));
 }
 
-void normal_(Tensor& x, double mean, double std, Generator& gen) {
+void normal_(Tensor& x, double mean, double std, Rng& rng) {
   kernels::check_float(x, "normal_");
-  copy_(x, normal(x.shape(), mean, std, gen, x.dtype()));
+  copy_(x, normal(x.shape(), mean, std, rng, x.dtype()));
 }
 
 }  // namespace nash

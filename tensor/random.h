@@ -9,9 +9,9 @@
 
 namespace nash {
 
-class Generator {
+class Rng {
  public:
-  explicit Generator(uint64_t seed = 0) : seed_(seed) {}
+  explicit Rng(uint64_t seed = 0) : seed_(seed) {}
   uint64_t seed() const { return seed_; }
   uint64_t offset() const { return offset_; }  // 128-bit blocks consumed so far
   void set_state(uint64_t seed, uint64_t offset) { seed_ = seed; offset_ = offset; }
@@ -30,13 +30,13 @@ class Generator {
 // One Philox 4x32-10 block for (key, counter).
 std::array<uint32_t, 4> philox4x32(uint64_t key, uint64_t counter_lo, uint64_t counter_hi = 0);
 
-Tensor uniform(const Shape& shape, double low, double high, Generator& gen,
+Tensor uniform(const Shape& shape, double low, double high, Rng& rng,
                DType dtype = DType::Float32);                 // U[low, high)
-Tensor normal(const Shape& shape, double mean, double std, Generator& gen,
+Tensor normal(const Shape& shape, double mean, double std, Rng& rng,
               DType dtype = DType::Float32);                  // N(mean, std^2), Box-Muller
-Tensor randint(const Shape& shape, int64_t low, int64_t high, Generator& gen);  // int64 in [low, high)
-Tensor bernoulli(const Shape& shape, double p, Generator& gen, DType dtype = DType::Float32);
-void uniform_(Tensor& x, double low, double high, Generator& gen);   // fill in place
-void normal_(Tensor& x, double mean, double std, Generator& gen);
+Tensor randint(const Shape& shape, int64_t low, int64_t high, Rng& rng);  // int64 in [low, high)
+Tensor bernoulli(const Shape& shape, double p, Rng& rng, DType dtype = DType::Float32);
+void uniform_(Tensor& x, double low, double high, Rng& rng);   // fill in place
+void normal_(Tensor& x, double mean, double std, Rng& rng);
 
 }  // namespace nash

@@ -6,8 +6,8 @@
 // Z latent, K classes, M/N/K also the GEMM sizes where the comment says so.
 //
 // Worked example:
-//   nash::Generator gen(42);
-//   nash::Tensor x = nash::normal({64, 784}, 0.0, 1.0, gen);   // [N, D], float32
+//   nash::Rng rng(42);
+//   nash::Tensor x = nash::normal({64, 784}, 0.0, 1.0, rng);   // [N, D], float32
 //   nash::Tensor b = nash::zeros({784});                       // [D]
 //   nash::Tensor y = nash::relu(x + b);                         // broadcast over N
 //   std::cout << nash::sum(y, {1}) << "\n";                    // [N]

@@ -19,8 +19,8 @@ std::vector<Flag> run_command_flags(const std::string& run_help, std::vector<Fla
 }
 
 Tensor OpenedRun::generate(int64_t n, const Tensor& labels) const {
-  Generator gen(seed);
-  return session->generate(session->noise(n, gen), labels);
+  Rng rng(seed);
+  return session->generate(session->noise(n, rng), labels);
 }
 
 OpenedRun open_run(const Args& a) {

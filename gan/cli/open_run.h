@@ -22,7 +22,7 @@ struct OpenedRun {
   std::unique_ptr<Session> session;
   uint64_t seed = 0;  // --seed (default 0)
 
-  // n samples [n, ...] from the generator, its noise drawn from a Generator seeded with --seed;
+  // n samples [n, ...] from the generator, its noise drawn from a Rng seeded with --seed;
   // labels [n] int64 for a conditional generator, else undefined.
   Tensor generate(int64_t n, const Tensor& labels) const;
 };

@@ -69,7 +69,7 @@ void collect_dropouts(nn::Module& m, std::vector<nn::Dropout*>& out) {
   for (auto& [name, child] : m.named_children()) collect_dropouts(*child, out);
 }
 
-nn::Batch no_data(int64_t, Generator&) {
+nn::Batch no_data(int64_t, Rng&) {
   fail("nash: this session was opened for sampling only and has no training data");
 }
 }  // namespace
@@ -119,10 +119,10 @@ Session::Session(const RunConfig& config, const MnistSplit* data) : config_(conf
   if (config_.toy()) {
     toy_ = std::make_unique<gan::ToyRun>(config_.preset, seed, config_.preset.steps);
   } else {
-    Generator init(stream_seed(seed, kInitStream));
+    Rng init(stream_seed(seed, kInitStream));
     const int64_t z = config_.preset.noise_dim, k = config_.conditional() ? config_.num_classes : 0;
-    std::shared_ptr<gan::GeneratorNet> g;
-    std::shared_ptr<gan::DiscriminatorNet> d;
+    std::shared_ptr<gan::Generator> g;
+    std::shared_ptr<gan::Discriminator> d;
     if (config_.model == "dcgan") {
       g = gan::make_dcgan_generator(z, config_.image_size, init);
       d = gan::make_dcgan_discriminator(config_.image_size, /*batch_norm=*/true, init);
@@ -140,14 +140,14 @@ Session::Session(const RunConfig& config, const MnistSplit* data) : config_(conf
     }
     trainer_ = std::make_unique<gan::Trainer>(g, d, real, config_.train());
     if (config_.preset.ema > 0) {  // the weight average samples are drawn from, a copy of G at first
-      Generator unused(stream_seed(seed, kInitStream));
+      Rng unused(stream_seed(seed, kInitStream));
       average_ = gan::start_average(config_.model == "dcgan"
                                         ? gan::make_dcgan_generator(z, config_.image_size, unused)
                                         : gan::make_mlp_generator(z, k, unused),
                                     *g);
     }
   }
-  Generator fixed(stream_seed(seed, kFixedNoiseStream));
+  Rng fixed(stream_seed(seed, kFixedNoiseStream));
   const int64_t n = fixed_count(config_);
   fixed_noise_ = noise(n, fixed);
   if (config_.conditional()) fixed_labels_ = class_blocks(n);
@@ -162,15 +162,15 @@ gan::StepStats Session::step() {
   return gan::scheduled_step(*trainer_, config_.preset, config_.preset.steps, average_.get());
 }
 
-gan::GeneratorNet& Session::sampler() const {
+gan::Generator& Session::sampler() const {
   if (toy_) return toy_->sampler();
   return average_ ? *average_ : trainer_->generator();
 }
 
-Tensor Session::noise(int64_t n, Generator& gen) const {
+Tensor Session::noise(int64_t n, Rng& rng) const {
   Shape shape{n, config_.preset.noise_dim};
-  return config_.train().noise == gan::Noise::Normal ? normal(shape, 0.0, 1.0, gen)
-                                                     : uniform(shape, 0.0, 1.0, gen);
+  return config_.train().noise == gan::Noise::Normal ? normal(shape, 0.0, 1.0, rng)
+                                                     : uniform(shape, 0.0, 1.0, rng);
 }
 
 Tensor Session::class_blocks(int64_t n) const {
@@ -181,7 +181,7 @@ Tensor Session::class_blocks(int64_t n) const {
 }
 
 Tensor Session::generate(const Tensor& z, const Tensor& labels) const {
-  gan::GeneratorNet& g = sampler();
+  gan::Generator& g = sampler();
   const bool was_training = g.is_training();
   g.eval();  // BatchNorm uses its running statistics: a sample does not depend on its batch
   NoGradGuard no_grad;
@@ -218,7 +218,7 @@ std::string Session::dropout_state() const {
   std::ostringstream o;
   auto ds = dropouts();
   for (size_t i = 0; i < ds.size(); ++i)
-    o << (i ? ";" : "") << ds[i]->generator.seed() << " " << ds[i]->generator.offset();
+    o << (i ? ";" : "") << ds[i]->rng.seed() << " " << ds[i]->rng.offset();
   return o.str();
 }
 
@@ -271,7 +271,7 @@ void Session::load(const std::string& path) {
                     .optimizers = {{"optim_g", &t.g_optimizer()}, {"optim_d", &t.d_optimizer()}}};
   nn::load_checkpoint(path, ck);
   auto ds = dropouts();
-  for (size_t i = 0; i < ds.size(); ++i) ds[i]->generator.set_state(dropout[i].first, dropout[i].second);
+  for (size_t i = 0; i < ds.size(); ++i) ds[i]->rng.set_state(dropout[i].first, dropout[i].second);
   for (auto& [name, tensor] : ck.tensors) {
     if (name == "fixed_noise") fixed_noise_ = tensor;
     if (name == "fixed_labels") fixed_labels_ = tensor;

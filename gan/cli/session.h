@@ -48,10 +48,10 @@ class Session {
   double lr_g() const;
 
   // The network samples are drawn from: the weight average (ema > 0), else G.
-  gan::GeneratorNet& sampler() const;
+  gan::Generator& sampler() const;
   // Samples [n, ...] from sampler() in eval mode, without a graph, in chunks (so any n fits).
   Tensor generate(const Tensor& z, const Tensor& labels) const;
-  Tensor noise(int64_t n, Generator& gen) const;  // z [n, Z] of the config's kind
+  Tensor noise(int64_t n, Rng& rng) const;  // z [n, Z] of the config's kind
   // Labels for n samples, class by class in equal blocks (row r of a K-row grid is class r).
   Tensor class_blocks(int64_t n) const;
 
@@ -75,7 +75,7 @@ class Session {
   RunConfig config_;
   std::unique_ptr<gan::ToyRun> toy_;                // toy data
   std::unique_ptr<gan::Trainer> trainer_;           // image data
-  std::shared_ptr<gan::GeneratorNet> average_;      // image data with ema > 0: G's weight average
+  std::shared_ptr<gan::Generator> average_;      // image data with ema > 0: G's weight average
   std::shared_ptr<nn::DataLoader> loader_;          // image data being trained on
   Tensor fixed_noise_, fixed_labels_;
 };

@@ -27,21 +27,21 @@ Mixture2d grid_mixture() {
   return m;
 }
 
-Tensor sample_gaussian1d(int64_t n, Generator& gen, DType dtype) {
+Tensor sample_gaussian1d(int64_t n, Rng& rng, DType dtype) {
   NASH_CHECK(n >= 0, "sample_gaussian1d: n must be >= 0, got ", n);
-  return normal({n, 1}, kGaussianMean, kGaussianStd, gen, dtype);
+  return normal({n, 1}, kGaussianMean, kGaussianStd, rng, dtype);
 }
 
 // x = centre[k] + std * e, k uniform over the modes, e ~ N(0, I).
-Tensor sample_mixture(const Mixture2d& mixture, int64_t n, Generator& gen, DType dtype) {
+Tensor sample_mixture(const Mixture2d& mixture, int64_t n, Rng& rng, DType dtype) {
   NASH_CHECK(n >= 0, "sample_mixture: n must be >= 0, got ", n);
   NASH_CHECK(!mixture.centres.empty(), "sample_mixture: the mixture has no modes");
   auto k = static_cast<int64_t>(mixture.centres.size());
-  Tensor modes = randint({n}, 0, k, gen);
+  Tensor modes = randint({n}, 0, k, rng);
   std::vector<double> centres;
   for (const auto& c : mixture.centres) centres.insert(centres.end(), {c[0], c[1]});
   Tensor table = from_vector(centres, {k, 2}).to(dtype);
-  return index_select(table, 0, modes) + normal({n, 2}, 0.0, mixture.std, gen, dtype);
+  return index_select(table, 0, modes) + normal({n, 2}, 0.0, mixture.std, rng, dtype);
 }
 
 ToyData::ToyData(const std::string& name) : name_(name) {
@@ -55,8 +55,8 @@ ToyData::ToyData(const std::string& name) : name_(name) {
   }
 }
 
-Tensor ToyData::sample(int64_t n, Generator& gen) const {
-  return name_ == "gaussian1d" ? sample_gaussian1d(n, gen) : sample_mixture(mixture_, n, gen);
+Tensor ToyData::sample(int64_t n, Rng& rng) const {
+  return name_ == "gaussian1d" ? sample_gaussian1d(n, rng) : sample_mixture(mixture_, n, rng);
 }
 
 const Mixture2d& ToyData::mixture() const {

@@ -1,4 +1,4 @@
-// The toy data sets of the GAN literature, sampled on demand from a seeded Generator.
+// The toy data sets of the GAN literature, sampled on demand from a seeded Rng.
 //   gaussian1d: x ~ N(4, 1.25^2), shape [n, 1]; generator noise z ~ U[0, 1) (so G must learn a
 //               non-linear map, not a shift and scale).
 //   ring:       8 Gaussians, centres (cos 2*pi*i/8, sin 2*pi*i/8), std 0.01, shape [n, 2].
@@ -25,8 +25,8 @@ struct Mixture2d {
 Mixture2d ring_mixture();  // 8 modes, radius 1, std 0.01
 Mixture2d grid_mixture();  // 25 modes, spacing 2, std 0.05
 
-Tensor sample_gaussian1d(int64_t n, Generator& gen, DType dtype = DType::Float32);
-Tensor sample_mixture(const Mixture2d& mixture, int64_t n, Generator& gen,
+Tensor sample_gaussian1d(int64_t n, Rng& rng, DType dtype = DType::Float32);
+Tensor sample_mixture(const Mixture2d& mixture, int64_t n, Rng& rng,
                       DType dtype = DType::Float32);
 
 // Real samples for a toy data set by name: "gaussian1d", "ring" or "grid".
@@ -35,7 +35,7 @@ class ToyData {
   explicit ToyData(const std::string& name);
   const std::string& name() const { return name_; }
   int64_t dim() const { return name_ == "gaussian1d" ? 1 : 2; }
-  Tensor sample(int64_t n, Generator& gen) const;
+  Tensor sample(int64_t n, Rng& rng) const;
   // The mixture behind ring/grid (throws for gaussian1d).
   const Mixture2d& mixture() const;
 

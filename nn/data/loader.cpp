@@ -36,8 +36,8 @@ void DataLoader::make_order() {
   uint64_t z = options_.seed + 0x9E3779B97F4A7C15ull * static_cast<uint64_t>(epoch_ + 1);
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  Generator gen(z ^ (z >> 31));
-  order_ = from_vector(gen.permutation(size()), {size()});
+  Rng rng(z ^ (z >> 31));
+  order_ = from_vector(rng.permutation(size()), {size()});
 }
 
 Batch DataLoader::next() {

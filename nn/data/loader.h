@@ -1,5 +1,5 @@
 // DataLoader: seeded minibatches over an in-memory data set (images [N, ...], labels [N]).
-// Epoch e visits the samples in the order of a permutation drawn from Generator(seed) advanced
+// Epoch e visits the samples in the order of a permutation drawn from Rng(seed) advanced
 // to epoch e, so any (epoch, position) can be restored exactly (resuming a run).
 //
 //   auto train = load_mnist("/usr/share/datasets/fashion-mnist", true);

@@ -56,19 +56,19 @@ Variable batched(const Module& m, const Variable& x, int64_t channels, F f) {
 }  // namespace
 
 // ---- Conv2d ------------------------------------------------------------------------------------
-Conv2d::Conv2d(const Conv2dOptions& o, Generator& gen) : Module("Conv2d"), options(o) {
+Conv2d::Conv2d(const Conv2dOptions& o, Rng& rng) : Module("Conv2d"), options(o) {
   check_sizes("Conv2d", o.in_channels, o.out_channels, o.kernel_size, o.stride, o.padding,
               o.dilation);
   register_parameter("weight", weight,
                      empty({o.out_channels, o.in_channels, o.kernel_size.h, o.kernel_size.w}));
   if (o.bias) register_parameter("bias", bias, empty({o.out_channels}));
-  reset_parameters(gen);
+  reset_parameters(rng);
 }
 
-void Conv2d::reset_parameters(Generator& gen) {
+void Conv2d::reset_parameters(Rng& rng) {
   init::kaiming_uniform_(weight, std::sqrt(5.0), init::FanMode::FanIn,
-                         init::Nonlinearity::LeakyReLU, gen);
-  init_bias_like_torch(bias, weight, gen);
+                         init::Nonlinearity::LeakyReLU, rng);
+  init_bias_like_torch(bias, weight, rng);
 }
 
 Variable Conv2d::forward(const Variable& x) {
@@ -84,7 +84,7 @@ std::string Conv2d::extra_repr() const {
 }
 
 // ---- ConvTranspose2d ---------------------------------------------------------------------------
-ConvTranspose2d::ConvTranspose2d(const ConvTranspose2dOptions& o, Generator& gen)
+ConvTranspose2d::ConvTranspose2d(const ConvTranspose2dOptions& o, Rng& rng)
     : Module("ConvTranspose2d"), options(o) {
   check_sizes("ConvTranspose2d", o.in_channels, o.out_channels, o.kernel_size, o.stride,
               o.padding, o.dilation);
@@ -95,13 +95,13 @@ ConvTranspose2d::ConvTranspose2d(const ConvTranspose2dOptions& o, Generator& gen
   register_parameter("weight", weight,
                      empty({o.in_channels, o.out_channels, o.kernel_size.h, o.kernel_size.w}));
   if (o.bias) register_parameter("bias", bias, empty({o.out_channels}));
-  reset_parameters(gen);
+  reset_parameters(rng);
 }
 
-void ConvTranspose2d::reset_parameters(Generator& gen) {
+void ConvTranspose2d::reset_parameters(Rng& rng) {
   init::kaiming_uniform_(weight, std::sqrt(5.0), init::FanMode::FanIn,
-                         init::Nonlinearity::LeakyReLU, gen);
-  init_bias_like_torch(bias, weight, gen);
+                         init::Nonlinearity::LeakyReLU, rng);
+  init_bias_like_torch(bias, weight, rng);
 }
 
 Variable ConvTranspose2d::forward(const Variable& x) {

@@ -36,9 +36,9 @@ class Conv2d : public Module {
   Variable bias;    // [O]; undefined (and not a parameter) when options.bias is false
   Conv2dOptions options;
 
-  explicit Conv2d(const Conv2dOptions& options, Generator& gen = default_generator());
+  explicit Conv2d(const Conv2dOptions& options, Rng& rng = default_rng());
   // fan_in = C*KH*KW; weight then bias, like torch's Conv2d.reset_parameters().
-  void reset_parameters(Generator& gen = default_generator());
+  void reset_parameters(Rng& rng = default_rng());
   Variable forward(const Variable& x) override;
   // "1, 64, kernel_size=(4, 4), stride=(2, 2), padding=(1, 1)" (non-default fields only)
   std::string extra_repr() const override;
@@ -62,9 +62,9 @@ class ConvTranspose2d : public Module {
   ConvTranspose2dOptions options;
 
   explicit ConvTranspose2d(const ConvTranspose2dOptions& options,
-                           Generator& gen = default_generator());
+                           Rng& rng = default_rng());
   // As torch: fans from the weight [C, O, KH, KW], so fan_in = O*KH*KW for both weight and bias.
-  void reset_parameters(Generator& gen = default_generator());
+  void reset_parameters(Rng& rng = default_rng());
   Variable forward(const Variable& x) override;
   std::string extra_repr() const override;
 };

@@ -1,4 +1,4 @@
-// Dropout / Dropout2d: the layer's own seeded Generator plus the autograd dropout ops.
+// Dropout / Dropout2d: the layer's own seeded Rng plus the autograd dropout ops.
 #include "nn/layers/dropout.h"
 
 #include "nn/layers/common.h"
@@ -6,36 +6,36 @@
 namespace nash::nn {
 
 namespace {
-uint64_t seed_from(const DropoutOptions& o, Generator& gen) {
+uint64_t seed_from(const DropoutOptions& o, Rng& rng) {
   if (o.seed) return *o.seed;
-  const uint64_t hi = gen.next_u32();
-  const uint64_t lo = gen.next_u32();
+  const uint64_t hi = rng.next_u32();
+  const uint64_t lo = rng.next_u32();
   return (hi << 32) | lo;
 }
 }  // namespace
 
-Dropout::Dropout(const char* type_name, const DropoutOptions& o, Generator& gen)
-    : Module(type_name), options(o), generator(seed_from(o, gen)) {
+Dropout::Dropout(const char* type_name, const DropoutOptions& o, Rng& rng)
+    : Module(type_name), options(o), rng(seed_from(o, rng)) {
   NASH_CHECK(o.p >= 0.0 && o.p < 1.0, type_name, ": p must be in [0, 1), got ", o.p);
 }
 
-Dropout::Dropout(const DropoutOptions& o, Generator& gen) : Dropout("Dropout", o, gen) {}
-Dropout::Dropout(double p, Generator& gen) : Dropout("Dropout", DropoutOptions{.p = p}, gen) {}
+Dropout::Dropout(const DropoutOptions& o, Rng& rng) : Dropout("Dropout", o, rng) {}
+Dropout::Dropout(double p, Rng& rng) : Dropout("Dropout", DropoutOptions{.p = p}, rng) {}
 
 Variable Dropout::forward(const Variable& x) {
-  return dropout(x, options.p, is_training(), generator);
+  return dropout(x, options.p, is_training(), rng);
 }
 
 std::string Dropout::extra_repr() const { return "p=" + repr::real(options.p); }
 
-Dropout2d::Dropout2d(const DropoutOptions& o, Generator& gen) : Dropout("Dropout2d", o, gen) {}
-Dropout2d::Dropout2d(double p, Generator& gen)
-    : Dropout("Dropout2d", DropoutOptions{.p = p}, gen) {}
+Dropout2d::Dropout2d(const DropoutOptions& o, Rng& rng) : Dropout("Dropout2d", o, rng) {}
+Dropout2d::Dropout2d(double p, Rng& rng)
+    : Dropout("Dropout2d", DropoutOptions{.p = p}, rng) {}
 
 Variable Dropout2d::forward(const Variable& x) {
   NASH_CHECK(x.dim() >= 2, "Dropout2d(", extra_repr(), "): expected input [N, C, ...], got ",
              x.shape());
-  return dropout2d(x, options.p, is_training(), generator);
+  return dropout2d(x, options.p, is_training(), rng);
 }
 
 }  // namespace nash::nn

@@ -6,7 +6,7 @@
 
 namespace nash::nn {
 
-Embedding::Embedding(const EmbeddingOptions& o, Generator& gen) : Module("Embedding"), options(o) {
+Embedding::Embedding(const EmbeddingOptions& o, Rng& rng) : Module("Embedding"), options(o) {
   NASH_CHECK(o.num_embeddings > 0 && o.embedding_dim > 0,
              "Embedding: num_embeddings and embedding_dim must be positive, got ",
              o.num_embeddings, " and ", o.embedding_dim);
@@ -17,14 +17,14 @@ Embedding::Embedding(const EmbeddingOptions& o, Generator& gen) : Module("Embedd
     if (*options.padding_idx < 0) *options.padding_idx += o.num_embeddings;
   }
   register_parameter("weight", weight, empty({o.num_embeddings, o.embedding_dim}));
-  reset_parameters(gen);
+  reset_parameters(rng);
 }
 
-Embedding::Embedding(int64_t num_embeddings, int64_t embedding_dim, Generator& gen)
-    : Embedding(EmbeddingOptions{num_embeddings, embedding_dim, std::nullopt}, gen) {}
+Embedding::Embedding(int64_t num_embeddings, int64_t embedding_dim, Rng& rng)
+    : Embedding(EmbeddingOptions{num_embeddings, embedding_dim, std::nullopt}, rng) {}
 
-void Embedding::reset_parameters(Generator& gen) {
-  init::normal_(weight, 0.0, 1.0, gen);
+void Embedding::reset_parameters(Rng& rng) {
+  init::normal_(weight, 0.0, 1.0, rng);
   if (options.padding_idx) {
     NoGradGuard no_grad;
     Tensor row = weight.mutable_value().select(0, *options.padding_idx);

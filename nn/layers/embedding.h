@@ -25,10 +25,10 @@ class Embedding : public Module {
   Variable weight;  // [K, D]
   EmbeddingOptions options;
 
-  explicit Embedding(const EmbeddingOptions& options, Generator& gen = default_generator());
-  Embedding(int64_t num_embeddings, int64_t embedding_dim, Generator& gen = default_generator());
+  explicit Embedding(const EmbeddingOptions& options, Rng& rng = default_rng());
+  Embedding(int64_t num_embeddings, int64_t embedding_dim, Rng& rng = default_rng());
   // weight ~ N(0, 1), then the padding row set to zero.
-  void reset_parameters(Generator& gen = default_generator());
+  void reset_parameters(Rng& rng = default_rng());
   Variable forward(const Tensor& indices);
   // For Sequential: the Variable's value must hold int64 indices (no gradient flows to them).
   Variable forward(const Variable& indices) override;

@@ -9,32 +9,32 @@
 
 namespace nash::nn {
 
-Linear::Linear(const LinearOptions& o, Generator& gen) : Module("Linear"), options(o) {
+Linear::Linear(const LinearOptions& o, Rng& rng) : Module("Linear"), options(o) {
   NASH_CHECK(o.in_features >= 0 && o.out_features >= 0,
              "Linear: in_features and out_features must be >= 0, got ", o.in_features, " and ",
              o.out_features);
   register_parameter("weight", weight, empty({o.out_features, o.in_features}));
   if (o.bias) register_parameter("bias", bias, empty({o.out_features}));
-  reset_parameters(gen);
+  reset_parameters(rng);
 }
 
-Linear::Linear(int64_t in_features, int64_t out_features, bool bias, Generator& gen)
-    : Linear(LinearOptions{in_features, out_features, bias}, gen) {}
+Linear::Linear(int64_t in_features, int64_t out_features, bool bias, Rng& rng)
+    : Linear(LinearOptions{in_features, out_features, bias}, rng) {}
 
-Linear::Linear(int64_t in_features, int64_t out_features, Generator& gen)
-    : Linear(LinearOptions{in_features, out_features, true}, gen) {}
+Linear::Linear(int64_t in_features, int64_t out_features, Rng& rng)
+    : Linear(LinearOptions{in_features, out_features, true}, rng) {}
 
-void init_bias_like_torch(Variable& bias, const Variable& weight, Generator& gen) {
+void init_bias_like_torch(Variable& bias, const Variable& weight, Rng& rng) {
   if (!bias.defined()) return;
   const int64_t fan_in = init::calculate_fan_in_and_fan_out(weight.shape()).fan_in;
   const double bound = fan_in > 0 ? 1.0 / std::sqrt(static_cast<double>(fan_in)) : 0.0;
-  init::uniform_(bias, -bound, bound, gen);
+  init::uniform_(bias, -bound, bound, rng);
 }
 
-void Linear::reset_parameters(Generator& gen) {
+void Linear::reset_parameters(Rng& rng) {
   init::kaiming_uniform_(weight, std::sqrt(5.0), init::FanMode::FanIn,
-                         init::Nonlinearity::LeakyReLU, gen);
-  init_bias_like_torch(bias, weight, gen);
+                         init::Nonlinearity::LeakyReLU, rng);
+  init_bias_like_torch(bias, weight, rng);
 }
 
 Variable Linear::forward(const Variable& x) {

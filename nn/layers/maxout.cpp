@@ -10,19 +10,19 @@
 
 namespace nash::nn {
 
-Maxout::Maxout(const MaxoutOptions& o, Generator& gen) : Module("Maxout"), options(o) {
+Maxout::Maxout(const MaxoutOptions& o, Rng& rng) : Module("Maxout"), options(o) {
   NASH_CHECK(o.in_features > 0 && o.out_features > 0 && o.pieces > 0,
              "Maxout: in_features, out_features and pieces must be positive, got ",
              o.in_features, ", ", o.out_features, " and ", o.pieces);
   register_parameter("weight", weight, empty({o.out_features * o.pieces, o.in_features}));
   if (o.bias) register_parameter("bias", bias, empty({o.out_features * o.pieces}));
-  reset_parameters(gen);
+  reset_parameters(rng);
 }
 
-void Maxout::reset_parameters(Generator& gen) {
+void Maxout::reset_parameters(Rng& rng) {
   init::kaiming_uniform_(weight, std::sqrt(5.0), init::FanMode::FanIn,
-                         init::Nonlinearity::LeakyReLU, gen);
-  init_bias_like_torch(bias, weight, gen);
+                         init::Nonlinearity::LeakyReLU, rng);
+  init_bias_like_torch(bias, weight, rng);
 }
 
 Variable Maxout::forward(const Variable& x) {

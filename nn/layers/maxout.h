@@ -25,8 +25,8 @@ class Maxout : public Module {
   Variable bias;    // [D_out * pieces]; undefined when options.bias is false
   MaxoutOptions options;
 
-  explicit Maxout(const MaxoutOptions& options, Generator& gen = default_generator());
-  void reset_parameters(Generator& gen = default_generator());
+  explicit Maxout(const MaxoutOptions& options, Rng& rng = default_rng());
+  void reset_parameters(Rng& rng = default_rng());
   Variable forward(const Variable& x) override;
   std::string extra_repr() const override;  // "in_features=784, out_features=240, pieces=5"
 };

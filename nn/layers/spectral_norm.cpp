@@ -19,7 +19,7 @@ Tensor normalize(const Tensor& x, double eps) {
 }  // namespace
 
 SpectralNorm::SpectralNorm(std::shared_ptr<Module> layer, Variable* weight, Variable* bias,
-                           const SpectralNormOptions& o, Generator& gen)
+                           const SpectralNormOptions& o, Rng& rng)
     : Module("SpectralNorm"), options(o), module(std::move(layer)), layer_weight_(weight) {
   NASH_CHECK(module != nullptr && weight->defined(), "SpectralNorm: expected a layer with a weight");
   const std::string what = module->type_name() + "(" + module->extra_repr() + ")";
@@ -44,9 +44,9 @@ SpectralNorm::SpectralNorm(std::shared_ptr<Module> layer, Variable* weight, Vari
     register_parameter("bias", *bias, bias->value(), bias->requires_grad());
   const Tensor w = weight_matrix(weight_orig.value());  // [rows, cols]
   register_buffer("weight_u", weight_u,
-                  normalize(normal({w.size(0)}, 0.0, 1.0, gen, w.dtype()), o.eps));
+                  normalize(normal({w.size(0)}, 0.0, 1.0, rng, w.dtype()), o.eps));
   register_buffer("weight_v", weight_v,
-                  normalize(normal({w.size(1)}, 0.0, 1.0, gen, w.dtype()), o.eps));
+                  normalize(normal({w.size(1)}, 0.0, 1.0, rng, w.dtype()), o.eps));
 }
 
 Tensor SpectralNorm::weight_matrix(const Tensor& w) const {

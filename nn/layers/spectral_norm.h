@@ -46,8 +46,8 @@ class SpectralNorm : public Module {
   // parameters or buffers (Linear, Conv2d, ConvTranspose2d, Maxout, Embedding, ...).
   template <class M>
   explicit SpectralNorm(std::shared_ptr<M> layer, const SpectralNormOptions& options = {},
-                        Generator& gen = default_generator())
-      : SpectralNorm(layer, &layer->weight, bias_field(layer.get()), options, gen) {}
+                        Rng& rng = default_rng())
+      : SpectralNorm(layer, &layer->weight, bias_field(layer.get()), options, rng) {}
 
   // weight_orig / sigma, running the power iteration first when training.
   Variable normalized_weight();
@@ -58,7 +58,7 @@ class SpectralNorm : public Module {
 
  private:
   SpectralNorm(std::shared_ptr<Module> layer, Variable* weight, Variable* bias,
-               const SpectralNormOptions& options, Generator& gen);
+               const SpectralNormOptions& options, Rng& rng);
   template <class M>
   static Variable* bias_field(M* m) {
     if constexpr (requires { m->bias; }) return &m->bias;
@@ -73,8 +73,8 @@ class SpectralNorm : public Module {
 template <class M>
 std::shared_ptr<SpectralNorm> spectral_norm(std::shared_ptr<M> layer,
                                             const SpectralNormOptions& options = {},
-                                            Generator& gen = default_generator()) {
-  return std::make_shared<SpectralNorm>(std::move(layer), options, gen);
+                                            Rng& rng = default_rng()) {
+  return std::make_shared<SpectralNorm>(std::move(layer), options, rng);
 }
 
 }  // namespace nash::nn

@@ -46,10 +46,10 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 // ---- FashionMlp ----------------------------------------------------------------------------------
 
-FashionMlp::FashionMlp(int64_t hidden, Generator& gen) : Module("FashionMlp") {
+FashionMlp::FashionMlp(int64_t hidden, Rng& rng) : Module("FashionMlp") {
   NASH_CHECK(hidden >= 1, "FashionMlp: hidden width must be >= 1, got ", hidden);
-  fc1 = register_module("fc1", std::make_shared<Linear>(kImagePixels, hidden, true, gen));
-  fc2 = register_module("fc2", std::make_shared<Linear>(hidden, kFashionClasses, true, gen));
+  fc1 = register_module("fc1", std::make_shared<Linear>(kImagePixels, hidden, true, rng));
+  fc2 = register_module("fc2", std::make_shared<Linear>(hidden, kFashionClasses, true, rng));
 }
 
 Variable FashionMlp::forward(const Variable& x) {
@@ -63,7 +63,7 @@ Variable FashionMlp::forward(const Variable& x) {
 
 // ---- FashionCnn ----------------------------------------------------------------------------------
 
-FashionCnn::FashionCnn(const FashionCnnOptions& opts, Generator& gen)
+FashionCnn::FashionCnn(const FashionCnnOptions& opts, Rng& rng)
     : Module("FashionCnn"), options(opts) {
   NASH_CHECK(opts.channels1 >= 1 && opts.channels2 >= 1 && opts.feature_dim >= 1,
              "FashionCnn: channels and feature_dim must be >= 1, got ", opts.channels1, ", ",
@@ -71,21 +71,21 @@ FashionCnn::FashionCnn(const FashionCnnOptions& opts, Generator& gen)
   body = register_module("features", std::make_shared<Sequential>());
   body->emplace_back<Conv2d>(
       Conv2dOptions{.in_channels = 1, .out_channels = opts.channels1, .kernel_size = 3, .padding = 1},
-      gen);                                        // 0: [N, c1, 28, 28]
+      rng);                                        // 0: [N, c1, 28, 28]
   body->emplace_back<ReLU>();                      // 1
   body->emplace_back<MaxPool2d>(2);                // 2: [N, c1, 14, 14]
   body->emplace_back<Conv2d>(
       Conv2dOptions{.in_channels = opts.channels1, .out_channels = opts.channels2,
                     .kernel_size = 3, .padding = 1},
-      gen);                                        // 3: [N, c2, 14, 14]
+      rng);                                        // 3: [N, c2, 14, 14]
   body->emplace_back<ReLU>();                      // 4
   body->emplace_back<MaxPool2d>(2);                // 5: [N, c2, 7, 7]
   body->emplace_back<Flatten>();                   // 6: [N, c2*49]
-  body->emplace_back<Linear>(opts.channels2 * 7 * 7, opts.feature_dim, true, gen);  // 7
+  body->emplace_back<Linear>(opts.channels2 * 7 * 7, opts.feature_dim, true, rng);  // 7
   body->emplace_back<ReLU>();                      // 8: [N, D]
-  dropout = register_module("dropout", std::make_shared<Dropout>(opts.dropout, gen));
+  dropout = register_module("dropout", std::make_shared<Dropout>(opts.dropout, rng));
   classifier = register_module(
-      "classifier", std::make_shared<Linear>(opts.feature_dim, kFashionClasses, true, gen));
+      "classifier", std::make_shared<Linear>(opts.feature_dim, kFashionClasses, true, rng));
 }
 
 Variable FashionCnn::features(const Variable& x) {

@@ -38,7 +38,7 @@ class FashionMlp : public Module {
  public:
   std::shared_ptr<Linear> fc1, fc2;
 
-  explicit FashionMlp(int64_t hidden = 256, Generator& gen = default_generator());
+  explicit FashionMlp(int64_t hidden = 256, Rng& rng = default_rng());
   Variable forward(const Variable& x) override;  // [N, 1, 28, 28] or [N, 784] -> [N, 10]
 };
 
@@ -61,7 +61,7 @@ class FashionCnn : public Module {
   std::shared_ptr<Linear> classifier;
   FashionCnnOptions options;
 
-  explicit FashionCnn(const FashionCnnOptions& options = {}, Generator& gen = default_generator());
+  explicit FashionCnn(const FashionCnnOptions& options = {}, Rng& rng = default_rng());
   // The penultimate activations [N, D] (after the ReLU, before dropout): Fréchet features.
   // Call in eval mode for metrics (dropout does not touch them, but it keeps the model's mode
   // honest); wrap in NoGradGuard when no gradient is wanted.

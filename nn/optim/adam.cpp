@@ -8,7 +8,7 @@
 #include "nn/optim/fused.h"
 #include "tensor/kernels/functors.h"
 
-namespace nash::optim {
+namespace nash::nn::optim {
 
 namespace {
 
@@ -85,4 +85,4 @@ void AdamW::update(Tensor& p, const Tensor& g, ParamState& state) {
   adam_update("AdamW", p, g, state, options(), /*decoupled=*/true);
 }
 
-}  // namespace nash::optim
+}  // namespace nash::nn::optim

@@ -8,7 +8,7 @@
 #pragma once
 #include "nn/optim/optimizer.h"
 
-namespace nash::optim {
+namespace nash::nn::optim {
 
 struct AdamOptions {
   double lr = 1e-3;
@@ -65,4 +65,4 @@ class AdamW : public OptimizerWith<AdamWOptions> {
   void update(Tensor& p, const Tensor& g, ParamState& state) override;
 };
 
-}  // namespace nash::optim
+}  // namespace nash::nn::optim

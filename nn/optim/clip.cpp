@@ -6,7 +6,7 @@
 
 #include "tensor/ops.h"
 
-namespace nash::optim {
+namespace nash::nn::optim {
 
 namespace {
 // A parameter's gradient as a tensor we may write in place. The engine's .grad is contiguous
@@ -81,4 +81,4 @@ void clamp_parameters_(const std::vector<Variable>& params, double c) {
   }
 }
 
-}  // namespace nash::optim
+}  // namespace nash::nn::optim

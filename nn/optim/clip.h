@@ -6,7 +6,7 @@
 
 #include "autograd/variable.h"
 
-namespace nash::optim {
+namespace nash::nn::optim {
 
 inline constexpr double kInfNorm = std::numeric_limits<double>::infinity();
 
@@ -23,4 +23,4 @@ void clip_grad_value_(const std::vector<Variable>& params, double clip_value);
 // Clamps every parameter value into [-c, c]: the original WGAN's critic weight clipping.
 void clamp_parameters_(const std::vector<Variable>& params, double c);
 
-}  // namespace nash::optim
+}  // namespace nash::nn::optim

@@ -25,7 +25,7 @@
 #include "tensor/kernels/map.h"
 #include "tensor/ops.h"
 
-namespace nash::optim {
+namespace nash::nn::optim {
 
 // c + a b, rounded as the tensor ops' axpy_ (x += alpha y) rounds it. The compiler fuses that
 // multiply-add into one FMA wherever the target has FMA instructions, so mul_add does so
@@ -123,4 +123,4 @@ void fused_update(const char* op, Tensor& p, const Tensor& g, MakeKernel&& make_
   if (!work.shares_storage(p)) copy_(p, work);
 }
 
-}  // namespace nash::optim
+}  // namespace nash::nn::optim

@@ -7,7 +7,7 @@
 
 #include "tensor/ops.h"
 
-namespace nash::optim {
+namespace nash::nn::optim {
 
 namespace {
 const std::string kGroup = "param_groups.0.";
@@ -204,4 +204,4 @@ Tensor& state_tensor(ParamState& state, const char* key, const Tensor& like) {
   return it->second;
 }
 
-}  // namespace nash::optim
+}  // namespace nash::nn::optim

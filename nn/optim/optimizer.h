@@ -24,7 +24,7 @@
 
 #include "autograd/variable.h"
 
-namespace nash::optim {
+namespace nash::nn::optim {
 
 using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
 // One parameter's state by key ("exp_avg", "step", ...); empty until its first update.
@@ -140,4 +140,4 @@ class OptimizerWith : public Optimizer {
   Options options_;
 };
 
-}  // namespace nash::optim
+}  // namespace nash::nn::optim

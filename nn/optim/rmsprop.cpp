@@ -3,7 +3,7 @@
 
 #include "nn/optim/fused.h"
 
-namespace nash::optim {
+namespace nash::nn::optim {
 
 RMSprop::RMSprop(std::vector<Variable> params, RMSpropOptions options)
     : OptimizerWith("RMSprop", std::move(params)) {
@@ -59,4 +59,4 @@ void RMSprop::update(Tensor& p, const Tensor& grad, ParamState& state) {
   }, v, a, b);
 }
 
-}  // namespace nash::optim
+}  // namespace nash::nn::optim

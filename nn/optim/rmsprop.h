@@ -8,7 +8,7 @@
 #pragma once
 #include "nn/optim/optimizer.h"
 
-namespace nash::optim {
+namespace nash::nn::optim {
 
 struct RMSpropOptions {
   double lr = 1e-2;
@@ -40,4 +40,4 @@ class RMSprop : public OptimizerWith<RMSpropOptions> {
   void update(Tensor& p, const Tensor& g, ParamState& state) override;
 };
 
-}  // namespace nash::optim
+}  // namespace nash::nn::optim

@@ -3,7 +3,7 @@
 
 #include "nn/optim/fused.h"
 
-namespace nash::optim {
+namespace nash::nn::optim {
 
 SGD::SGD(std::vector<Variable> params, SGDOptions options)
     : OptimizerWith("SGD", std::move(params)) {
@@ -49,4 +49,4 @@ void SGD::update(Tensor& p, const Tensor& grad, ParamState& state) {
   }, b);
 }
 
-}  // namespace nash::optim
+}  // namespace nash::nn::optim

@@ -8,7 +8,7 @@
 #pragma once
 #include "nn/optim/optimizer.h"
 
-namespace nash::optim {
+namespace nash::nn::optim {
 
 struct SGDOptions {
   double lr = 1e-3;
@@ -38,4 +38,4 @@ class SGD : public OptimizerWith<SGDOptions> {
   void update(Tensor& p, const Tensor& g, ParamState& state) override;
 };
 
-}  // namespace nash::optim
+}  // namespace nash::nn::optim

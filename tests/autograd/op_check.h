@@ -50,8 +50,8 @@ inline void check_grads(const std::string& label, const GradcheckFn& f,
 }
 
 // Uniform in [low, high), float64, no kinks to avoid.
-inline Tensor random_in(const Shape& shape, Generator& gen, double low, double high) {
-  return random_away_from(shape, gen, {}, 0.0, low, high);
+inline Tensor random_in(const Shape& shape, Rng& rng, double low, double high) {
+  return random_away_from(shape, rng, {}, 0.0, low, high);
 }
 
 }  // namespace nash::test

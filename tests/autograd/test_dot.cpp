@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "autograd/dot.h"
+#include "autograd/graphviz.h"
 #include "autograd/ops.h"
 #include "tensor/ops.h"
 #include "tensor/random.h"
@@ -163,17 +163,17 @@ namespace {
 // A tiny GAN in float32 built from nash::linear: G: Z=4 -> 8 -> 3, D: 3 -> 8 -> 1.
 struct Layer {
   Variable w, b;
-  Layer(const std::string& name, int64_t in, int64_t out, Generator& gen)
-      : w(normal({out, in}, 0.0, 0.3, gen), true), b(zeros({out}), true) {
+  Layer(const std::string& name, int64_t in, int64_t out, Rng& rng)
+      : w(normal({out, in}, 0.0, 0.3, rng), true), b(zeros({out}), true) {
     w.set_name(name + ".weight");
     b.set_name(name + ".bias");
   }
   Variable operator()(const Variable& x) const { return linear(x, w, b); }
 };
 struct TinyGan {
-  Generator gen{7};
-  Layer g1{"G.fc1", 4, 8, gen}, g2{"G.fc2", 8, 3, gen};
-  Layer d1{"D.fc1", 3, 8, gen}, d2{"D.fc2", 8, 1, gen};
+  Rng rng{7};
+  Layer g1{"G.fc1", 4, 8, rng}, g2{"G.fc2", 8, 3, rng};
+  Layer d1{"D.fc1", 3, 8, rng}, d2{"D.fc2", 8, 1, rng};
   Variable G(const Variable& z) const { return g2(leaky_relu(g1(z), 0.2)); }
   Variable D(const Variable& x) const { return d2(leaky_relu(d1(x), 0.2)); }
 };
@@ -181,8 +181,8 @@ struct TinyGan {
 
 TEST_CASE("to_dot of a D step and a G step: the detached fake cuts G out of the D step", "[autograd]") {
   TinyGan gan;
-  Variable z(normal({5, 4}, 0.0, 1.0, gan.gen));
-  Variable real(normal({5, 3}, 0.0, 1.0, gan.gen));
+  Variable z(normal({5, 4}, 0.0, 1.0, gan.rng));
+  Variable real(normal({5, 3}, 0.0, 1.0, gan.rng));
 
   // D step: softplus(-D(real)) + softplus(D(fake)) = -log sigmoid(D(real)) - log(1 - sigmoid(D(fake)))
   Variable fake = gan.G(z).detach();

@@ -35,15 +35,15 @@ Variable triple(const Variable& x) {
 }  // namespace
 
 TEST_CASE("gradcheck passes correct ops, any output shape", "[autograd][gradcheck]") {
-  Generator gen(1);
+  Rng rng(1);
   auto f = [](const auto& v) { return v[0] * v[1] + exp(v[0]); };  // the header's example form
-  std::vector<Tensor> in{random_away_from({2, 3, 4}, gen), random_away_from({4}, gen)};
+  std::vector<Tensor> in{random_away_from({2, 3, 4}, rng), random_away_from({4}, rng)};
   GradcheckResult r = gradcheck(f, in);
   CHECK(r.ok);
   CHECK(static_cast<bool>(r));
   CHECK(r.message == "ok");
   CHECK(gradgradcheck(f, in));
-  CHECK(gradcheck([](const Vars& v) { return sum(v[0] * v[0]); }, {random_away_from({3}, gen)}));
+  CHECK(gradcheck([](const Vars& v) { return sum(v[0] * v[0]); }, {random_away_from({3}, rng)}));
   CHECK(gradcheck([](const Vars& v) { return v[0] * 2.0; }, {f64({1.5}, {})}));  // 0-d input
   CHECK(gradcheck([](const Vars& v) { return v[0]; }, {f64({1, 2}, {2})}));      // f = identity
   CHECK(gradgradcheck([](const Vars& v) { return v[0]; }, {f64({1, 2}, {2})}));
@@ -136,8 +136,8 @@ TEST_CASE("gradcheck rejects bad usage clearly", "[autograd][gradcheck]") {
 }
 
 TEST_CASE("random_away_from keeps every element away from the kinks", "[autograd][gradcheck]") {
-  Generator gen(3);
-  Tensor t = random_away_from({10, 20}, gen, {-1.0, 0.0, 1.0}, 0.25, -2.0, 2.0);
+  Rng rng(3);
+  Tensor t = random_away_from({10, 20}, rng, {-1.0, 0.0, 1.0}, 0.25, -2.0, 2.0);
   REQUIRE(t.dtype() == DType::Float64);
   REQUIRE(t.shape() == Shape{10, 20});
   double lo = 1e9, hi = -1e9;
@@ -149,8 +149,8 @@ TEST_CASE("random_away_from keeps every element away from the kinks", "[autograd
   }
   CHECK(lo < -1.5);  // it still spans the range
   CHECK(hi > 1.5);
-  Generator again(3);
+  Rng again(3);
   CHECK(equal(random_away_from({10, 20}, again, {-1.0, 0.0, 1.0}, 0.25, -2.0, 2.0), t));
-  CHECK_THAT(error_of([&] { random_away_from({4}, gen, {0.0}, 2.0, -1.0, 1.0); }),
+  CHECK_THAT(error_of([&] { random_away_from({4}, rng, {0.0}, 2.0, -1.0, 1.0); }),
              Catch::Contains("random_away_from: [-1, 1) leaves no room"));
 }

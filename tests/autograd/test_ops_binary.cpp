@@ -24,11 +24,11 @@ TEST_CASE("add/sub/mul/div forward values broadcast", "[autograd][ops]") {
 }
 
 TEST_CASE("add/sub/mul/div gradients with broadcasting", "[autograd][ops]") {
-  Generator gen(11);
-  Tensor a = random_away_from({2, 3, 4}, gen);
+  Rng rng(11);
+  Tensor a = random_away_from({2, 3, 4}, rng);
   // b broadcast three ways: same shape, trailing [4], and [3, 1] against [2, 3, 4].
   for (const Shape& sb : {Shape{2, 3, 4}, Shape{4}, Shape{3, 1}, Shape{}}) {
-    Tensor b = random_away_from(sb, gen, {0.0}, 0.5);  // away from 0 for div
+    Tensor b = random_away_from(sb, rng, {0.0}, 0.5);  // away from 0 for div
     std::string s = shape_str(sb);
     check_grads("add " + s, [](const Vars& v) { return add(v[0], v[1]); }, {a, b});
     check_grads("sub " + s, [](const Vars& v) { return sub(v[0], v[1]); }, {a, b});
@@ -39,22 +39,22 @@ TEST_CASE("add/sub/mul/div gradients with broadcasting", "[autograd][ops]") {
 }
 
 TEST_CASE("pow gradients, base > 0, broadcast exponent", "[autograd][ops]") {
-  Generator gen(12);
-  Tensor a = random_in({2, 3, 4}, gen, 0.5, 2.0);
-  Tensor b = random_in({3, 1}, gen, -1.5, 2.5);
+  Rng rng(12);
+  Tensor a = random_in({2, 3, 4}, rng, 0.5, 2.0);
+  Tensor b = random_in({3, 1}, rng, -1.5, 2.5);
   check_grads("pow", [](const Vars& v) { return pow(v[0], v[1]); }, {a, b});
   check_grads("pow scalar base shape", [](const Vars& v) { return pow(v[1], v[0]); },
-              {random_in({4}, gen, -1.0, 1.0), random_in({2, 3, 4}, gen, 0.5, 2.0)});
+              {random_in({4}, rng, -1.0, 1.0), random_in({2, 3, 4}, rng, 0.5, 2.0)});
 }
 
 TEST_CASE("maximum/minimum gradients away from ties, and ties split evenly", "[autograd][ops]") {
-  Generator gen(13);
-  Tensor a = random_away_from({2, 3, 4}, gen);
-  Tensor delta = random_away_from({2, 3, 4}, gen, {0.0}, 0.2);  // |a - b| >= 0.2
+  Rng rng(13);
+  Tensor a = random_away_from({2, 3, 4}, rng);
+  Tensor delta = random_away_from({2, 3, 4}, rng, {0.0}, 0.2);  // |a - b| >= 0.2
   Tensor b = nash::add(a, delta);
   check_grads("maximum", [](const Vars& v) { return maximum(v[0], v[1]); }, {a, b});
   check_grads("minimum", [](const Vars& v) { return minimum(v[0], v[1]); }, {a, b});
-  Tensor row = random_away_from({4}, gen, {-2, -1, 0, 1, 2}, 0.2);  // broadcast, no ties
+  Tensor row = random_away_from({4}, rng, {-2, -1, 0, 1, 2}, 0.2);  // broadcast, no ties
   check_grads("maximum broadcast", [](const Vars& v) { return maximum(v[0], v[1]); }, {a, row});
 
   Variable x = leaf({1, 3}, {2}), y = leaf({1, 2}, {2});
@@ -64,9 +64,9 @@ TEST_CASE("maximum/minimum gradients away from ties, and ties split evenly", "[a
 }
 
 TEST_CASE("where gradients with a broadcast condition", "[autograd][ops]") {
-  Generator gen(14);
+  Rng rng(14);
   Tensor cond = f64({1, 0, 0, 1}, {4});
-  Tensor a = random_away_from({2, 3, 4}, gen), b = random_away_from({3, 1}, gen);
+  Tensor a = random_away_from({2, 3, 4}, rng), b = random_away_from({3, 1}, rng);
   check_grads("where", [cond](const Vars& v) { return where(cond, v[0], v[1] * v[1]); }, {a, b});
   Variable x = leaf({1, 2, 3, 4}, {4});
   sum(where(cond, x * 3.0, x)).backward();
@@ -87,9 +87,9 @@ TEST_CASE("scalar forms and operators: values and gradients", "[autograd][ops]")
   check_values(1.0 + (2.0 * x) + (-x) - x, {3}, {1, 1, 1});
   check_values(8.0 / x, {3}, {8, 4, 2});
 
-  Generator gen(15);
-  Tensor a = random_away_from({2, 3, 4}, gen, {0.0}, 0.3);
-  Tensor pos = random_in({2, 3, 4}, gen, 0.3, 2.0);
+  Rng rng(15);
+  Tensor a = random_away_from({2, 3, 4}, rng, {0.0}, 0.3);
+  Tensor pos = random_in({2, 3, 4}, rng, 0.3, 2.0);
   check_grads("add scalar", [](const Vars& v) { return add(v[0], 0.7); }, {a});
   check_grads("sub scalar", [](const Vars& v) { return sub(v[0], 0.7); }, {a});
   check_grads("rsub scalar", [](const Vars& v) { return rsub(v[0], 0.7); }, {a});

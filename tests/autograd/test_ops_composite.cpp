@@ -26,8 +26,8 @@ Variable penalty(const Variable& critic_out, const Variable& x) {
 }  // namespace
 
 TEST_CASE("shared subexpressions: swish and a product with itself", "[autograd][ops]") {
-  Generator gen(111);
-  Tensor x = random_in({2, 3, 4}, gen, -2, 2);
+  Rng rng(111);
+  Tensor x = random_in({2, 3, 4}, rng, -2, 2);
   check_grads("swish", [](const Vars& v) { return v[0] * sigmoid(v[0]); }, {x});
   check_grads("x * exp(x) / (1 + x^2)", [](const Vars& v) {
     Variable e = exp(v[0]);
@@ -36,20 +36,20 @@ TEST_CASE("shared subexpressions: swish and a product with itself", "[autograd][
 }
 
 TEST_CASE("a small discriminator's BCE loss, all parameters", "[autograd][ops]") {
-  Generator gen(112);
+  Rng rng(112);
   auto d_loss = [](const Vars& v) {
     Variable h = leaky_relu(linear(v[0], v[1], v[2]), 0.2);
     Variable logits = linear(h, v[3], v[4]);  // [N, 1]
     return mean(binary_cross_entropy_with_logits(logits, Variable(full({4, 1}, 1.0, DType::Float64))));
   };
   check_grads("D loss", d_loss,
-              {random_in({4, 3}, gen, -1, 1), random_in({5, 3}, gen, -1, 1), random_in({5}, gen, -1, 1),
-               random_in({1, 5}, gen, -1, 1), random_in({1}, gen, -1, 1)});
+              {random_in({4, 3}, rng, -1, 1), random_in({5, 3}, rng, -1, 1), random_in({5}, rng, -1, 1),
+               random_in({1, 5}, rng, -1, 1), random_in({1}, rng, -1, 1)});
 }
 
 TEST_CASE("WGAN-GP penalty through a conv critic: second and third derivatives",
           "[autograd][ops]") {
-  Generator gen(113);
+  Rng rng(113);
   // critic: conv (stride 2) -> tanh -> avg_pool -> flatten -> linear
   auto f = [](const Vars& v) {
     Variable h = tanh(conv2d(v[0], v[1], v[2], stride2()));  // [2, 3, 2, 2]
@@ -57,13 +57,13 @@ TEST_CASE("WGAN-GP penalty through a conv critic: second and third derivatives",
     return penalty(out, v[0]);
   };
   check_grads("penalty", f,
-              {random_in({2, 2, 4, 4}, gen, -1, 1), random_in({3, 2, 3, 3}, gen, -1, 1),
-               random_in({3}, gen, -1, 1), random_in({1, 3}, gen, -1, 1)});
+              {random_in({2, 2, 4, 4}, rng, -1, 1), random_in({3, 2, 3, 3}, rng, -1, 1),
+               random_in({3}, rng, -1, 1), random_in({1, 3}, rng, -1, 1)});
 }
 
 TEST_CASE("WGAN-GP penalty through a generator-like path: conv_transpose, upsample, max_pool",
           "[autograd][ops]") {
-  Generator gen(114);
+  Rng rng(114);
   auto f = [](const Vars& v) {
     Variable h = softplus(conv_transpose2d(v[0], v[1], Variable(), stride2(), {1, 1}));  // [1, 2, 4, 4]
     Variable p = max_pool2d(upsample_nearest2d(h, 2), {3, 3}, {2, 2}, {1, 1});        // [1, 2, 4, 4]
@@ -71,6 +71,6 @@ TEST_CASE("WGAN-GP penalty through a generator-like path: conv_transpose, upsamp
     return penalty(out, v[0]);
   };
   check_grads("penalty", f,
-              {random_in({1, 3, 2, 2}, gen, -1, 1), random_in({3, 2, 3, 3}, gen, -1, 1),
-               random_in({2, 4, 4}, gen, -1, 1)});
+              {random_in({1, 3, 2, 2}, rng, -1, 1), random_in({3, 2, 3, 3}, rng, -1, 1),
+               random_in({2, 4, 4}, rng, -1, 1)});
 }

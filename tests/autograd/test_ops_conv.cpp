@@ -44,30 +44,30 @@ TEST_CASE("conv_transpose2d forward values with stride and output_padding", "[au
 }
 
 TEST_CASE("conv2d gradients with stride, padding, dilation", "[autograd][ops]") {
-  Generator gen(81);
-  Tensor x = random_in({2, 3, 5, 4}, gen, -1, 1), w = random_in({4, 3, 3, 2}, gen, -1, 1);
-  Tensor b = random_in({4}, gen, -1, 1);
+  Rng rng(81);
+  Tensor x = random_in({2, 3, 5, 4}, rng, -1, 1), w = random_in({4, 3, 3, 2}, rng, -1, 1);
+  Tensor b = random_in({4}, rng, -1, 1);
   Conv2dArgs a = args({2, 1}, {1, 0}, {1, 2});
   check_grads("conv2d s(2,1) p(1,0) d(1,2)", [a](const Vars& v) { return conv2d(v[0], v[1], v[2], a); },
               {x, w, b});
   check_grads("conv2d no bias", [](const Vars& v) { return conv2d(v[0], v[1], Variable()); },
-              {random_in({2, 2, 4, 5}, gen, -1, 1), random_in({3, 2, 2, 3}, gen, -1, 1)});
+              {random_in({2, 2, 4, 5}, rng, -1, 1), random_in({3, 2, 2, 3}, rng, -1, 1)});
   // stride 2 over H = 6 with a 3-row kernel never reads the last row: its gradient is 0.
   check_grads("conv2d uncovered row", [](const Vars& v) {
     return conv2d(v[0], v[1], Variable(), args({2, 1}, {0, 2}));
-  }, {random_in({1, 2, 6, 3}, gen, -1, 1), random_in({2, 2, 3, 3}, gen, -1, 1)});
+  }, {random_in({1, 2, 6, 3}, rng, -1, 1), random_in({2, 2, 3, 3}, rng, -1, 1)});
   // Conv, nonlinearity, conv: second derivatives run through the backward ops' dy-derivatives.
   check_grads("conv-tanh-conv", [](const Vars& v) {
     return conv2d(tanh(conv2d(v[0], v[1], v[2], args({1, 1}, {1, 1}))), v[3], Variable(), args({2, 2}, {0, 0}));
-  }, {random_in({1, 2, 4, 4}, gen, -1, 1), random_in({3, 2, 3, 3}, gen, -1, 1),
-      random_in({3}, gen, -1, 1), random_in({2, 3, 2, 2}, gen, -1, 1)});
+  }, {random_in({1, 2, 4, 4}, rng, -1, 1), random_in({3, 2, 3, 3}, rng, -1, 1),
+      random_in({3}, rng, -1, 1), random_in({2, 3, 2, 2}, rng, -1, 1)});
 }
 
 TEST_CASE("conv2d backward ops are differentiable", "[autograd][ops]") {
-  Generator gen(82);
+  Rng rng(82);
   Conv2dArgs a = args({2, 1}, {1, 0}, {1, 2});
-  Tensor dy = random_in({2, 4, 3, 2}, gen, -1, 1), w = random_in({4, 3, 3, 2}, gen, -1, 1);
-  Tensor x = random_in({2, 3, 5, 4}, gen, -1, 1);
+  Tensor dy = random_in({2, 4, 3, 2}, rng, -1, 1), w = random_in({4, 3, 3, 2}, rng, -1, 1);
+  Tensor x = random_in({2, 3, 5, 4}, rng, -1, 1);
   check_grads("conv2d_backward_input", [a](const Vars& v) {
     return conv2d_backward_input(v[0], v[1], {2, 3, 5, 4}, a);
   }, {dy, w});
@@ -83,18 +83,18 @@ TEST_CASE("conv2d backward ops are differentiable", "[autograd][ops]") {
 }
 
 TEST_CASE("conv_transpose2d gradients with output_padding", "[autograd][ops]") {
-  Generator gen(83);
+  Rng rng(83);
   check_grads("conv_transpose2d s2 p1 op(1,0)", [](const Vars& v) {
     return conv_transpose2d(v[0], v[1], v[2], args({2, 2}, {1, 1}), {1, 0});
-  }, {random_in({2, 3, 3, 2}, gen, -1, 1), random_in({3, 2, 3, 3}, gen, -1, 1),
-      random_in({2}, gen, -1, 1)});
+  }, {random_in({2, 3, 3, 2}, rng, -1, 1), random_in({3, 2, 3, 3}, rng, -1, 1),
+      random_in({2}, rng, -1, 1)});
   check_grads("conv_transpose2d s(1,2) p(0,1) d(2,1) op(0,1)", [](const Vars& v) {
     return square(conv_transpose2d(v[0], v[1], Variable(), args({1, 2}, {0, 1}, {2, 1}), {0, 1}));
-  }, {random_in({1, 2, 2, 3}, gen, -1, 1), random_in({2, 3, 2, 2}, gen, -1, 1)});
+  }, {random_in({1, 2, 2, 3}, rng, -1, 1), random_in({2, 3, 2, 2}, rng, -1, 1)});
   check_grads("conv_transpose2d default", [](const Vars& v) {
     return conv_transpose2d(v[0], v[1], v[2]);
-  }, {random_in({2, 2, 2, 3}, gen, -1, 1), random_in({2, 3, 2, 2}, gen, -1, 1),
-      random_in({3}, gen, -1, 1)});
+  }, {random_in({2, 2, 2, 3}, rng, -1, 1), random_in({2, 3, 2, 2}, rng, -1, 1),
+      random_in({3}, rng, -1, 1)});
 }
 
 TEST_CASE("conv ops report mismatched shapes", "[autograd][ops]") {

@@ -27,8 +27,8 @@ TEST_CASE("indexing forward values", "[autograd][ops]") {
 }
 
 TEST_CASE("indexing gradients", "[autograd][ops]") {
-  Generator gen(61);
-  Tensor x = random_in({2, 3, 4}, gen, -1, 1);
+  Rng rng(61);
+  Tensor x = random_in({2, 3, 4}, rng, -1, 1);
   Tensor rows = i64({2, 0, 2, 1}, {4});
   check_grads("index_select dim 1", [rows](const Vars& v) {
     return square(index_select(v[0], 1, rows));
@@ -37,13 +37,13 @@ TEST_CASE("indexing gradients", "[autograd][ops]") {
   check_grads("gather dim 2", [idx](const Vars& v) { return square(gather(v[0], 2, idx)); }, {x});
   check_grads("index_add", [rows](const Vars& v) {
     return square(index_add({2, 3, 4}, 1, rows, v[0]));
-  }, {random_in({2, 4, 4}, gen, -1, 1)});
+  }, {random_in({2, 4, 4}, rng, -1, 1)});
   check_grads("scatter_add", [idx](const Vars& v) {
     return square(scatter_add({2, 3, 4}, 2, idx, v[0]));
-  }, {random_in({2, 3, 2}, gen, -1, 1)});
+  }, {random_in({2, 3, 2}, rng, -1, 1)});
   Tensor tokens = i64({1, 4, 1, 0, 2, 2}, {2, 3});
   check_grads("embedding", [tokens](const Vars& v) { return square(embedding(v[0], tokens)); },
-              {random_in({5, 3}, gen, -1, 1)});
+              {random_in({5, 3}, rng, -1, 1)});
 }
 
 TEST_CASE("indexing ops reject bad indices and weights", "[autograd][ops]") {

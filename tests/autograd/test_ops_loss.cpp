@@ -41,15 +41,15 @@ TEST_CASE("bce_with_logits is finite and exact at logits +-1000", "[autograd][op
 }
 
 TEST_CASE("bce_with_logits gradients with broadcast target", "[autograd][ops]") {
-  Generator gen(101);
-  Tensor x = random_in({2, 3, 4}, gen, -4, 4);
+  Rng rng(101);
+  Tensor x = random_in({2, 3, 4}, rng, -4, 4);
   auto f = [](const Vars& v) { return binary_cross_entropy_with_logits(v[0], v[1]); };
-  check_grads("same shape", f, {x, random_in({2, 3, 4}, gen, 0, 1)});
-  check_grads("target [4]", f, {x, random_in({4}, gen, 0, 1)});
-  check_grads("target [3, 1]", f, {x, random_in({3, 1}, gen, 0, 1)});
+  check_grads("same shape", f, {x, random_in({2, 3, 4}, rng, 0, 1)});
+  check_grads("target [4]", f, {x, random_in({4}, rng, 0, 1)});
+  check_grads("target [3, 1]", f, {x, random_in({3, 1}, rng, 0, 1)});
   check_grads("mean loss", [](const Vars& v) {
     return mean(binary_cross_entropy_with_logits(v[0] * v[0], v[1]));
-  }, {x, random_in({2, 1, 4}, gen, 0, 1)});
+  }, {x, random_in({2, 1, 4}, rng, 0, 1)});
 }
 
 TEST_CASE("bce_with_logits rejects a target that does not broadcast to the logits",

@@ -26,33 +26,33 @@ TEST_CASE("matmul and linear forward values", "[autograd][ops]") {
 }
 
 TEST_CASE("matmul gradients: 2-D, batched, broadcast, 1-D", "[autograd][ops]") {
-  Generator gen(41);
+  Rng rng(41);
   auto mm = [](const Vars& v) { return matmul(v[0], v[1]); };
-  check_grads("2-D", mm, {random_in({3, 4}, gen, -1, 1), random_in({4, 5}, gen, -1, 1)});
-  check_grads("batched", mm, {random_in({2, 3, 4}, gen, -1, 1), random_in({2, 4, 5}, gen, -1, 1)});
-  check_grads("batch broadcast", mm, {random_in({2, 3, 4}, gen, -1, 1), random_in({4, 5}, gen, -1, 1)});
+  check_grads("2-D", mm, {random_in({3, 4}, rng, -1, 1), random_in({4, 5}, rng, -1, 1)});
+  check_grads("batched", mm, {random_in({2, 3, 4}, rng, -1, 1), random_in({2, 4, 5}, rng, -1, 1)});
+  check_grads("batch broadcast", mm, {random_in({2, 3, 4}, rng, -1, 1), random_in({4, 5}, rng, -1, 1)});
   check_grads("batch broadcast both", mm,
-              {random_in({2, 1, 3, 4}, gen, -1, 1), random_in({3, 4, 2}, gen, -1, 1)});
-  check_grads("1-D @ 2-D", mm, {random_in({4}, gen, -1, 1), random_in({4, 5}, gen, -1, 1)});
-  check_grads("3-D @ 1-D", mm, {random_in({2, 3, 4}, gen, -1, 1), random_in({4}, gen, -1, 1)});
-  check_grads("dot", mm, {random_in({4}, gen, -1, 1), random_in({4}, gen, -1, 1)});
+              {random_in({2, 1, 3, 4}, rng, -1, 1), random_in({3, 4, 2}, rng, -1, 1)});
+  check_grads("1-D @ 2-D", mm, {random_in({4}, rng, -1, 1), random_in({4, 5}, rng, -1, 1)});
+  check_grads("3-D @ 1-D", mm, {random_in({2, 3, 4}, rng, -1, 1), random_in({4}, rng, -1, 1)});
+  check_grads("dot", mm, {random_in({4}, rng, -1, 1), random_in({4}, rng, -1, 1)});
   // A product of three, so second derivatives couple all operands.
   check_grads("chain", [](const Vars& v) { return matmul(tanh(matmul(v[0], v[1])), v[2]); },
-              {random_in({2, 3}, gen, -1, 1), random_in({3, 4}, gen, -1, 1),
-               random_in({4, 5}, gen, -1, 1)});
+              {random_in({2, 3}, rng, -1, 1), random_in({3, 4}, rng, -1, 1),
+               random_in({4, 5}, rng, -1, 1)});
 }
 
 TEST_CASE("linear gradients with and without bias", "[autograd][ops]") {
-  Generator gen(42);
-  Tensor x = random_in({3, 4}, gen, -1, 1), w = random_in({5, 4}, gen, -1, 1);
-  Tensor b = random_in({5}, gen, -1, 1);
+  Rng rng(42);
+  Tensor x = random_in({3, 4}, rng, -1, 1), w = random_in({5, 4}, rng, -1, 1);
+  Tensor b = random_in({5}, rng, -1, 1);
   check_grads("with bias", [](const Vars& v) { return linear(v[0], v[1], v[2]); }, {x, w, b});
   check_grads("without bias", [](const Vars& v) { return linear(v[0], v[1], Variable()); }, {x, w});
   check_grads("leading dims", [](const Vars& v) { return linear(v[0], v[1], v[2]); },
-              {random_in({2, 3, 4}, gen, -1, 1), w, b});
+              {random_in({2, 3, 4}, rng, -1, 1), w, b});
   check_grads("two layers", [](const Vars& v) {
     return linear(sigmoid(linear(v[0], v[1], v[2])), v[3], Variable());
-  }, {x, w, b, random_in({2, 5}, gen, -1, 1)});
+  }, {x, w, b, random_in({2, 5}, rng, -1, 1)});
 }
 
 TEST_CASE("matmul and linear name the op and both shapes on mismatch", "[autograd][ops]") {

@@ -46,8 +46,8 @@ TEST_CASE("pooling backward values", "[autograd][ops]") {
 }
 
 TEST_CASE("max_pool2d and avg_pool2d gradients with padding", "[autograd][ops]") {
-  Generator gen(91);
-  Tensor x = random_in({2, 3, 5, 4}, gen, -1, 1);  // distinct values, so no ties in a window
+  Rng rng(91);
+  Tensor x = random_in({2, 3, 5, 4}, rng, -1, 1);  // distinct values, so no ties in a window
   check_grads("max_pool2d k(3,2) s(2,1) p(1,1)", [](const Vars& v) {
     return max_pool2d(v[0], {3, 2}, {2, 1}, {1, 1});
   }, {x});
@@ -62,17 +62,17 @@ TEST_CASE("max_pool2d and avg_pool2d gradients with padding", "[autograd][ops]")
 }
 
 TEST_CASE("upsample_nearest2d gradients", "[autograd][ops]") {
-  Generator gen(92);
-  Tensor x = random_in({2, 3, 2, 3}, gen, -1, 1);
+  Rng rng(92);
+  Tensor x = random_in({2, 3, 2, 3}, rng, -1, 1);
   check_grads("upsample x2", [](const Vars& v) { return upsample_nearest2d(v[0], 2); }, {x});
   check_grads("upsample x3 squared", [](const Vars& v) { return square(upsample_nearest2d(v[0], 3)); }, {x});
 }
 
 TEST_CASE("pooling backward ops are differentiable", "[autograd][ops]") {
-  Generator gen(93);
-  Tensor x = random_in({2, 3, 5, 4}, gen, -1, 1);
+  Rng rng(93);
+  Tensor x = random_in({2, 3, 5, 4}, rng, -1, 1);
   Tensor indices = nash::max_pool2d(x, {3, 2}, {2, 1}, {1, 1}).indices;  // [2, 3, 3, 5]
-  Tensor dy = random_in({2, 3, 3, 5}, gen, -1, 1);
+  Tensor dy = random_in({2, 3, 3, 5}, rng, -1, 1);
   check_grads("max_pool2d_backward", [indices](const Vars& v) {
     return square(max_pool2d_backward(v[0], indices, {2, 3, 5, 4}));
   }, {dy});
@@ -81,7 +81,7 @@ TEST_CASE("pooling backward ops are differentiable", "[autograd][ops]") {
   }, {dy});
   check_grads("upsample_nearest2d_backward", [](const Vars& v) {
     return square(upsample_nearest2d_backward(v[0], 2));
-  }, {random_in({2, 3, 4, 6}, gen, -1, 1)});
+  }, {random_in({2, 3, 4, 6}, rng, -1, 1)});
 }
 
 TEST_CASE("pooling ops report bad shapes and arguments", "[autograd][ops]") {

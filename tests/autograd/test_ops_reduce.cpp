@@ -39,8 +39,8 @@ TEST_CASE("softmax family forward values", "[autograd][ops]") {
 }
 
 TEST_CASE("sum/mean/var gradients over dims and keepdim", "[autograd][ops]") {
-  Generator gen(31);
-  Tensor x = random_away_from({2, 3, 4}, gen);
+  Rng rng(31);
+  Tensor x = random_away_from({2, 3, 4}, rng);
   for (auto [dims, keep] : std::vector<std::pair<Dims, bool>>{
            {{}, false}, {{1}, false}, {{0, 2}, true}, {{-1}, false}, {{0, 1, 2}, true}}) {
     std::string s = shape_str(dims) + (keep ? " keepdim" : "");
@@ -52,8 +52,8 @@ TEST_CASE("sum/mean/var gradients over dims and keepdim", "[autograd][ops]") {
 }
 
 TEST_CASE("amax/amin gradients over dims, ties split evenly", "[autograd][ops]") {
-  Generator gen(32);
-  Tensor x = random_in({2, 3, 4}, gen, -2.0, 2.0);  // distinct with probability 1
+  Rng rng(32);
+  Tensor x = random_in({2, 3, 4}, rng, -2.0, 2.0);  // distinct with probability 1
   for (auto [dims, keep] :
        std::vector<std::pair<Dims, bool>>{{{}, false}, {{2}, false}, {{0, 1}, true}}) {
     std::string s = shape_str(dims) + (keep ? " keepdim" : "");
@@ -69,8 +69,8 @@ TEST_CASE("amax/amin gradients over dims, ties split evenly", "[autograd][ops]")
 }
 
 TEST_CASE("softmax, log_softmax, logsumexp gradients", "[autograd][ops]") {
-  Generator gen(33);
-  Tensor x = random_in({2, 3, 4}, gen, -3.0, 3.0);
+  Rng rng(33);
+  Tensor x = random_in({2, 3, 4}, rng, -3.0, 3.0);
   for (int64_t d : {0, 1, -1}) {
     std::string s = std::to_string(d);
     check_grads("softmax " + s, [d](const Vars& v) { return softmax(v[0], d); }, {x});

@@ -33,8 +33,8 @@ TEST_CASE("shape ops forward values", "[autograd][ops]") {
 }
 
 TEST_CASE("view and reshape family gradients", "[autograd][ops]") {
-  Generator gen(51);
-  Tensor x = random_in({2, 3, 4}, gen, -1, 1);
+  Rng rng(51);
+  Tensor x = random_in({2, 3, 4}, rng, -1, 1);
   // Each output is squared so the second derivative depends on dy and x, not only on u.
   check_grads("reshape", [](const Vars& v) { return square(reshape(v[0], {4, -1})); }, {x});
   check_grads("view", [](const Vars& v) { return square(view(v[0], {6, 4})); }, {x});
@@ -48,24 +48,24 @@ TEST_CASE("view and reshape family gradients", "[autograd][ops]") {
 }
 
 TEST_CASE("slicing and expansion gradients", "[autograd][ops]") {
-  Generator gen(52);
-  Tensor x = random_in({2, 3, 4}, gen, -1, 1);
+  Rng rng(52);
+  Tensor x = random_in({2, 3, 4}, rng, -1, 1);
   check_grads("slice step 2", [](const Vars& v) { return square(slice(v[0], 2, 1, 4, 2)); }, {x});
   check_grads("slice dim 0", [](const Vars& v) { return slice(v[0], 0, 1, 2) * 3.0; }, {x});
   check_grads("narrow", [](const Vars& v) { return square(narrow(v[0], 1, 1, 2)); }, {x});
   check_grads("select", [](const Vars& v) { return square(select(v[0], -1, 2)); }, {x});
   check_grads("expand", [](const Vars& v) { return square(expand(v[0], {2, 3, 4})); },
-              {random_in({3, 1}, gen, -1, 1)});
+              {random_in({3, 1}, rng, -1, 1)});
   check_grads("sum_to", [](const Vars& v) { return square(sum_to(v[0], {3, 1})); }, {x});
   check_grads("sum_to scalar", [](const Vars& v) { return square(sum_to(v[0], {})); }, {x});
 }
 
 TEST_CASE("cat and stack gradients", "[autograd][ops]") {
-  Generator gen(53);
-  Tensor a = random_in({2, 1, 4}, gen, -1, 1), b = random_in({2, 2, 4}, gen, -1, 1);
+  Rng rng(53);
+  Tensor a = random_in({2, 1, 4}, rng, -1, 1), b = random_in({2, 2, 4}, rng, -1, 1);
   check_grads("cat dim 1", [](const Vars& v) { return square(cat({v[0], v[1], v[0]}, 1)); }, {a, b});
   check_grads("cat dim -1", [](const Vars& v) { return square(cat({v[1], v[1]}, -1)); }, {a, b});
-  Tensor c = random_in({2, 1, 4}, gen, -1, 1);
+  Tensor c = random_in({2, 1, 4}, rng, -1, 1);
   check_grads("stack dim 0", [](const Vars& v) { return square(stack({v[0], v[1]}, 0)); }, {a, c});
   check_grads("stack dim 3", [](const Vars& v) { return square(stack({v[0], v[1]}, 3)); }, {a, c});
 }

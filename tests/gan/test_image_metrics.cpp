@@ -49,10 +49,10 @@ Judge make_judge(const MnistSplit& train, const MnistSplit& test) {
     nn::load_checkpoint(path, *j.cnn);
     return j;
   }
-  Generator gen(11);
+  Rng rng(11);
   j.cnn = std::make_unique<nn::FashionCnn>(
-      nn::FashionCnnOptions{.channels1 = 8, .channels2 = 16, .feature_dim = 32}, gen);
-  optim::Adam opt(j.cnn->parameters(), {.lr = 3e-3});
+      nn::FashionCnnOptions{.channels1 = 8, .channels2 = 16, .feature_dim = 32}, rng);
+  nn::optim::Adam opt(j.cnn->parameters(), {.lr = 3e-3});
   const MnistSplit probe{test.images.narrow(0, 0, 500), test.labels.narrow(0, 0, 500)};
   nn::train_classifier(*j.cnn, opt, train, probe,
                        {.epochs = 2, .batch_size = 64, .seed = 5, .train_limit = 4000});
@@ -109,8 +109,8 @@ TEST_CASE("image metrics separate real, blurred and noise images", "[gan][metric
   SECTION("FD: real vs real halves is small, blurred and noise are far") {
     const double fd_real = gan::image_frechet_distance(cnn, real.narrow(0, 0, 1000),
                                                        real.narrow(0, 1000, 1000));
-    Generator gen(3);
-    const Tensor noise = uniform({1000, 1, 28, 28}, -1, 1, gen);
+    Rng rng(3);
+    const Tensor noise = uniform({1000, 1, 28, 28}, -1, 1, rng);
     const double fd_noise = gan::image_frechet_distance(cnn, real.narrow(0, 0, 1000), noise);
     const double fd_blur =
         gan::image_frechet_distance(cnn, real.narrow(0, 0, 1000), box_blur(real.narrow(0, 1000, 1000), 2));

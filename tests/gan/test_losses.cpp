@@ -46,11 +46,11 @@ TEST_CASE("Wasserstein losses", "[gan][losses]") {
 }
 
 TEST_CASE("gradient penalty of a linear critic is lambda (||w|| - 1)^2 exactly", "[gan][losses]") {
-  Generator gen(5);
+  Rng rng(5);
   Variable w(from_vector(std::vector<double>{0.3, -1.2, 2.0}, {3, 1}), true);
   auto critic = [&w](const Variable& x) { return matmul(x, w); };  // f(x) = w . x
-  Tensor real = normal({6, 3}, 0, 1, gen, DType::Float64), fake = normal({6, 3}, 0, 1, gen, DType::Float64);
-  PenaltyResult gp = gradient_penalty(critic, real, fake, 10.0, gen);
+  Tensor real = normal({6, 3}, 0, 1, rng, DType::Float64), fake = normal({6, 3}, 0, 1, rng, DType::Float64);
+  PenaltyResult gp = gradient_penalty(critic, real, fake, 10.0, rng);
   double norm = std::sqrt(0.09 + 1.44 + 4.0);
   CHECK(gp.penalty.item() == Approx(10.0 * (norm - 1) * (norm - 1)).epsilon(1e-12));
   CHECK(gp.mean_grad_norm == Approx(norm));
@@ -61,14 +61,14 @@ TEST_CASE("gradient penalty of a linear critic is lambda (||w|| - 1)^2 exactly",
 }
 
 TEST_CASE("gradient penalty: gradgradcheck on a small non-linear critic", "[gan][losses]") {
-  Generator gen(6);
-  Tensor xhat = normal({4, 3}, 0, 1, gen, DType::Float64);
+  Rng rng(6);
+  Tensor xhat = normal({4, 3}, 0, 1, rng, DType::Float64);
   auto penalty_of = [xhat](const std::vector<Variable>& p) {
     auto critic = [&p](const Variable& x) { return matmul(tanh(matmul(x, p[0])), p[1]); };
     return gradient_penalty_at(critic, xhat, 10.0).penalty;
   };
-  std::vector<Tensor> params{normal({3, 5}, 0, 1, gen, DType::Float64),
-                             normal({5, 1}, 0, 1, gen, DType::Float64)};
+  std::vector<Tensor> params{normal({3, 5}, 0, 1, rng, DType::Float64),
+                             normal({5, 1}, 0, 1, rng, DType::Float64)};
   auto first = gradcheck(penalty_of, params);
   INFO(first.message);
   CHECK(first.ok);

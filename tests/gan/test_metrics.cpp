@@ -12,12 +12,12 @@ using namespace nash;
 using namespace nash::gan;
 
 TEST_CASE("gaussian_stats: real samples match, shifted samples do not", "[gan][metrics]") {
-  Generator gen(1);
-  GaussianStats s = gaussian_stats(sample_gaussian1d(10000, gen));
+  Rng rng(1);
+  GaussianStats s = gaussian_stats(sample_gaussian1d(10000, rng));
   CHECK(s.mean == Approx(4.0).margin(0.05));
   CHECK(s.std == Approx(1.25).margin(0.05));
   CHECK(s.ks < 0.02);
-  GaussianStats shifted = gaussian_stats(add(sample_gaussian1d(10000, gen), 1.0));
+  GaussianStats shifted = gaussian_stats(add(sample_gaussian1d(10000, rng), 1.0));
   // KS of N(5, s) against N(4, s) is 2 Phi(0.4) - 1 = 0.3108.
   CHECK(shifted.ks == Approx(0.3108).margin(0.02));
 }
@@ -33,9 +33,9 @@ TEST_CASE("gaussian_stats: hand-worked KS on three points", "[gan][metrics]") {
 }
 
 TEST_CASE("mode_stats: real ring and grid samples cover every mode", "[gan][metrics]") {
-  Generator gen(2);
+  Rng rng(2);
   for (const Mixture2d& m : {ring_mixture(), grid_mixture()}) {
-    ModeStats s = mode_stats(sample_mixture(m, 2500, gen), m);
+    ModeStats s = mode_stats(sample_mixture(m, 2500, rng), m);
     CHECK(s.modes_covered == static_cast<int64_t>(m.centres.size()));
     CHECK(s.high_quality > 0.975);  // 3 std in 2-D holds 1 - e^-4.5 = 98.9% of the mass
     CHECK(s.reverse_kl < 0.02);
@@ -62,9 +62,9 @@ TEST_CASE("symmetric_eigen and symmetric_sqrt on known matrices", "[gan][metrics
   CHECK(w[0] == Approx(1.0));
   CHECK(w[1] == Approx(3.0));
   // sqrt(A)^2 == A for a random SPD matrix A = B B^T.
-  Generator gen(3);
+  Rng rng(3);
   const int64_t d = 12;
-  std::vector<double> b = normal({d, d}, 0, 1, gen, DType::Float64).to_vector(), a(d * d, 0);
+  std::vector<double> b = normal({d, d}, 0, 1, rng, DType::Float64).to_vector(), a(d * d, 0);
   for (int64_t i = 0; i < d; ++i)
     for (int64_t j = 0; j < d; ++j)
       for (int64_t k = 0; k < d; ++k) a[i * d + j] += b[i * d + k] * b[j * d + k];
@@ -83,9 +83,9 @@ TEST_CASE("frechet_distance: closed forms", "[gan][metrics]") {
   CHECK(frechet_distance(a, b) == Approx(5.0 + 1.0 + 1.0));
   CHECK(frechet_distance(a, a) == Approx(0.0).margin(1e-9));
   // Two samples of one distribution: small; a shifted one: about the squared shift.
-  Generator gen(4);
-  Tensor x = normal({4000, 4}, 0, 1, gen, DType::Float64);
-  Tensor y = normal({4000, 4}, 0, 1, gen, DType::Float64);
+  Rng rng(4);
+  Tensor x = normal({4000, 4}, 0, 1, rng, DType::Float64);
+  Tensor y = normal({4000, 4}, 0, 1, rng, DType::Float64);
   CHECK(frechet_distance(x, y) < 0.02);
   CHECK(frechet_distance(x, add(y, 2.0)) == Approx(16.0).margin(0.2));
   REQUIRE_THROWS_WITH(frechet_distance(zeros({5, 3}), zeros({5, 4})),

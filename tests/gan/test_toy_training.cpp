@@ -95,14 +95,14 @@ TEST_CASE("ToyRun: samples come from the running average of G's weights when ema
 }
 
 TEST_CASE("toy MLPs: shapes, packing and the discriminator's input scale", "[gan][toy]") {
-  Generator a(5), b(5);
+  Rng a(5), b(5);
   MlpSpec spec{.hidden = 16, .layers = 3, .activation = Activation::LeakyRelu};
   auto g = make_mlp_toy_generator(8, 2, spec, a);
   CHECK(g->generate(Variable(normal({7, 8}, 0, 1, a)), Tensor()).shape() == Shape{7, 2});
   CHECK(g->parameters().size() == 8);  // 4 Linears
   auto d1 = make_mlp_toy_discriminator(2, 3, spec, b);  // pack 3: input [N / 3, 6]
   spec.input_scale = 10;
-  Generator c(5);
+  Rng c(5);
   auto d10 = make_mlp_toy_discriminator(2, 3, spec, c);
   Tensor x = normal({4, 6}, 0, 1, a);
   // Same weights; scale 10 scores x as scale 1 scores 10 x.

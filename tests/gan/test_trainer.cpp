@@ -20,7 +20,7 @@ bool same(const std::vector<Tensor>& a, const std::vector<Tensor>& b) {
 }
 
 Trainer toy_trainer(Family family, uint64_t seed, int64_t n_critic = 5) {
-  Generator init(seed);
+  Rng init(seed);
   ToyData ring("ring");
   TrainConfig c = TrainConfig::defaults(family);
   c.batch_size = 32;
@@ -91,7 +91,7 @@ TEST_CASE("WGAN-GP reports a penalty norm; config errors are clear", "[gan][trai
   StepStats s = t.step();
   CHECK(s.gp_norm > 0);
   CHECK(s.wasserstein == Approx(s.d_real - s.d_fake));
-  Generator init(1);
+  Rng init(1);
   TrainConfig bad = TrainConfig::defaults(Family::Gan);
   bad.batch_size = 10;
   bad.pack = 4;

@@ -98,14 +98,14 @@ TEST_CASE("BatchNorm1d on [N, C, L] and BatchNorm2d on [N, C, H, W]", "[nn]") {
 }
 
 TEST_CASE("BatchNorm: gradients and second derivatives through the batch statistics", "[nn]") {
-  Generator gen(3);
+  Rng rng(3);
   BatchNorm1d bn(3);
-  check_layer_grads(bn, {&bn.weight, &bn.bias}, normal({5, 3}, 0, 1, gen), true);
+  check_layer_grads(bn, {&bn.weight, &bn.bias}, normal({5, 3}, 0, 1, rng), true);
   BatchNorm2d bn2(2);
-  init::normal_(bn2.weight, 1.0, 0.5, gen);
-  check_layer_grads(bn2, {&bn2.weight, &bn2.bias}, normal({3, 2, 2, 2}, 0, 1, gen), true);
+  init::normal_(bn2.weight, 1.0, 0.5, rng);
+  check_layer_grads(bn2, {&bn2.weight, &bn2.bias}, normal({3, 2, 2, 2}, 0, 1, rng), true);
   bn2.eval();  // affine in x with the running statistics
-  check_layer_grads(bn2, {&bn2.weight, &bn2.bias}, normal({3, 2, 2, 2}, 0, 1, gen));
+  check_layer_grads(bn2, {&bn2.weight, &bn2.bias}, normal({3, 2, 2, 2}, 0, 1, rng));
 }
 
 TEST_CASE("BatchNorm: errors name the layer and the shapes", "[nn]") {
@@ -138,17 +138,17 @@ TEST_CASE("LayerNorm: per-sample normalisation over the trailing dims", "[nn]") 
 
   LayerNorm chw({.normalized_shape = {2, 3}, .elementwise_affine = false});
   CHECK(chw.parameters().empty());
-  Generator gen(4);
-  Variable z = chw(normal({5, 2, 3}, 2, 3, gen));
+  Rng rng(4);
+  Variable z = chw(normal({5, 2, 3}, 2, 3, rng));
   Tensor m = mean(z.value(), {1, 2});
   Tensor v = var(z.value(), {1, 2}, 0);
   for (double e : m.to_vector()) CHECK(e == Approx(0).margin(1e-6));
   for (double e : v.to_vector()) CHECK(e == Approx(1).epsilon(1e-4));
 
   LayerNorm g({.normalized_shape = {3}});
-  init::normal_(g.weight, 1.0, 0.5, gen);
-  init::normal_(g.bias, 0.0, 0.5, gen);
-  check_layer_grads(g, {&g.weight, &g.bias}, normal({4, 3}, 0, 1, gen), true);
+  init::normal_(g.weight, 1.0, 0.5, rng);
+  init::normal_(g.bias, 0.0, 0.5, rng);
+  check_layer_grads(g, {&g.weight, &g.bias}, normal({4, 3}, 0, 1, rng), true);
   CHECK(nash::test::error_of([&] { chw(zeros({5, 3, 2})); }) ==
         "LayerNorm([2, 3], eps=1e-05, elementwise_affine=false): expected input [..., 2, 3], "
         "got [5, 3, 2]");

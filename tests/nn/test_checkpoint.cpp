@@ -29,10 +29,10 @@ namespace {
 struct Tiny : nn::Module {
   Variable w, b;
   Tensor running;
-  explicit Tiny(Generator& gen) : Module("Tiny") {
-    register_parameter("w", w, normal({2, 3}, 0.0, 1.0, gen));
-    register_parameter("b", b, normal({3}, 0.0, 1.0, gen));
-    register_buffer("running", running, normal({3}, 0.0, 1.0, gen));
+  explicit Tiny(Rng& rng) : Module("Tiny") {
+    register_parameter("w", w, normal({2, 3}, 0.0, 1.0, rng));
+    register_parameter("b", b, normal({3}, 0.0, 1.0, rng));
+    register_buffer("running", running, normal({3}, 0.0, 1.0, rng));
   }
   Variable forward(const Variable& x) override { return matmul(x, w) + b; }
 };
@@ -41,14 +41,14 @@ struct Net : nn::Module {
   std::shared_ptr<Tiny> layer;
   Variable scale;
   explicit Net(uint64_t seed) : Module("Net") {
-    Generator gen(seed);
-    layer = register_module("layer", std::make_shared<Tiny>(gen));
-    register_parameter("scale", scale, normal({1}, 0.0, 1.0, gen));
+    Rng rng(seed);
+    layer = register_module("layer", std::make_shared<Tiny>(rng));
+    register_parameter("scale", scale, normal({1}, 0.0, 1.0, rng));
   }
   Variable forward(const Variable& x) override { return layer->forward(x) * scale; }
 };
 
-void train(Net& net, optim::Optimizer& opt, int steps) {
+void train(Net& net, nn::optim::Optimizer& opt, int steps) {
   Tensor x = from_vector(std::vector<float>{1, -1, 0.5, 2}, {2, 2});
   for (int i = 0; i < steps; ++i) {
     opt.zero_grad();
@@ -92,7 +92,7 @@ void write_bytes(const std::string& path, const std::string& bytes) {
 
 TEST_CASE("checkpoint: module + optimizer + tensors + metadata round trip", "[nn]") {
   Net net(1);
-  optim::Adam opt(net.parameters(), {.lr = 0.05, .amsgrad = true});
+  nn::optim::Adam opt(net.parameters(), {.lr = 0.05, .amsgrad = true});
   train(net, opt, 2);
   Tensor noise = from_vector(std::vector<double>{1, 2, 3, 4}, {2, 2});
   const std::string path = temp_path("roundtrip.safetensors");
@@ -113,7 +113,7 @@ TEST_CASE("checkpoint: module + optimizer + tensors + metadata round trip", "[nn
   REQUIRE(file.metadata.at("epoch") == "7");
 
   Net net2(2);
-  optim::Adam opt2(net2.parameters(), {.lr = 0.5, .amsgrad = true});
+  nn::optim::Adam opt2(net2.parameters(), {.lr = 0.5, .amsgrad = true});
   REQUIRE_FALSE(same(net2.state_dict(), net.state_dict()));
   nn::Checkpoint ck2{.modules = {{"model", &net2}}, .optimizers = {{"optim", &opt2}}};
   nn::load_checkpoint(path, ck2);
@@ -134,7 +134,7 @@ TEST_CASE("checkpoint: module + optimizer + tensors + metadata round trip", "[nn
   // The one-model form: "model." and "optim.".
   nn::save_checkpoint(path, net, &opt, {{"note", "x"}});
   Net net3(3);
-  optim::Adam opt3(net3.parameters(), {.amsgrad = true});
+  nn::optim::Adam opt3(net3.parameters(), {.amsgrad = true});
   auto meta = nn::load_checkpoint(path, net3, &opt3);
   std::remove(path.c_str());
   REQUIRE(meta.at("note") == "x");
@@ -144,7 +144,7 @@ TEST_CASE("checkpoint: module + optimizer + tensors + metadata round trip", "[nn
 
 TEST_CASE("checkpoint: each bad file gives one clear error and changes nothing", "[nn]") {
   Net net(1);
-  optim::Adam opt(net.parameters(), {.lr = 0.05});
+  nn::optim::Adam opt(net.parameters(), {.lr = 0.05});
   train(net, opt, 2);
   const std::string good = temp_path("good.safetensors");
   const std::string bad = temp_path("bad.safetensors");
@@ -152,7 +152,7 @@ TEST_CASE("checkpoint: each bad file gives one clear error and changes nothing",
   const SafetensorsFile file = load_safetensors(good);
 
   Net target(2);
-  optim::Adam target_opt(target.parameters(), {.lr = 0.3});
+  nn::optim::Adam target_opt(target.parameters(), {.lr = 0.3});
   train(target, target_opt, 1);
   const NamedTensors model_before = snapshot(target.state_dict());
   const NamedTensors optim_before = target_opt.state_dict();

@@ -18,9 +18,9 @@ double max_abs(const Variable& v) { return amax(abs(v.value())).item(); }
 }  // namespace
 
 TEST_CASE("Conv2d: shapes, default init, repr", "[nn]") {
-  Generator gen(0);
+  Rng rng(0);
   Conv2d c({.in_channels = 3, .out_channels = 16, .kernel_size = 4, .stride = 2, .padding = 1},
-           gen);
+           rng);
   CHECK(c.weight.shape() == Shape{16, 3, 4, 4});
   CHECK(c.bias.shape() == Shape{16});
   CHECK(nash::test::names_of(c.named_parameters()) == std::vector<std::string>{"weight", "bias"});
@@ -28,12 +28,12 @@ TEST_CASE("Conv2d: shapes, default init, repr", "[nn]") {
   CHECK(max_abs(c.weight) <= bound);
   CHECK(max_abs(c.weight) > 0.95 * bound);
   CHECK(max_abs(c.bias) <= bound);
-  CHECK(c(normal({2, 3, 28, 28}, 0, 1, gen)).shape() == Shape{2, 16, 14, 14});
-  CHECK(c(normal({3, 28, 28}, 0, 1, gen)).shape() == Shape{16, 14, 14});  // unbatched
+  CHECK(c(normal({2, 3, 28, 28}, 0, 1, rng)).shape() == Shape{2, 16, 14, 14});
+  CHECK(c(normal({3, 28, 28}, 0, 1, rng)).shape() == Shape{16, 14, 14});  // unbatched
   CHECK(c.extra_repr() == "3, 16, kernel_size=(4, 4), stride=(2, 2), padding=(1, 1)");
 
   Conv2d d({.in_channels = 2, .out_channels = 4, .kernel_size = {3, 1}, .dilation = 2,
-            .bias = false}, gen);
+            .bias = false}, rng);
   CHECK(d.weight.shape() == Shape{4, 2, 3, 1});
   CHECK(!d.bias.defined());
   CHECK(d.extra_repr() == "2, 4, kernel_size=(3, 1), stride=(1, 1), dilation=(2, 2), bias=false");
@@ -41,9 +41,9 @@ TEST_CASE("Conv2d: shapes, default init, repr", "[nn]") {
 }
 
 TEST_CASE("ConvTranspose2d: shapes, torch's fan_in from weight [C, O, KH, KW], repr", "[nn]") {
-  Generator gen(1);
+  Rng rng(1);
   ConvTranspose2d t({.in_channels = 64, .out_channels = 8, .kernel_size = 4, .stride = 2,
-                     .padding = 1}, gen);
+                     .padding = 1}, rng);
   CHECK(t.weight.shape() == Shape{64, 8, 4, 4});
   CHECK(t.bias.shape() == Shape{8});
   const double bound = 1.0 / std::sqrt(8.0 * 16.0);  // torch: fan_in = size(1) * KH * KW
@@ -51,11 +51,11 @@ TEST_CASE("ConvTranspose2d: shapes, torch's fan_in from weight [C, O, KH, KW], r
   CHECK(max_abs(t.weight) > 0.95 * bound);
   CHECK(max_abs(t.bias) <= bound);
   CHECK(max_abs(t.bias) > 0.7 * bound);
-  CHECK(t(normal({2, 64, 7, 7}, 0, 1, gen)).shape() == Shape{2, 8, 14, 14});
+  CHECK(t(normal({2, 64, 7, 7}, 0, 1, rng)).shape() == Shape{2, 8, 14, 14});
   CHECK(t.extra_repr() == "64, 8, kernel_size=(4, 4), stride=(2, 2), padding=(1, 1)");
 
   ConvTranspose2d u({.in_channels = 2, .out_channels = 1, .kernel_size = 3, .stride = 2,
-                     .output_padding = 1}, gen);
+                     .output_padding = 1}, rng);
   CHECK(u(zeros({1, 2, 5, 5})).shape() == Shape{1, 1, 12, 12});  // (5-1)*2 + 3 + 1
   CHECK(u.extra_repr() == "2, 1, kernel_size=(3, 3), stride=(2, 2), output_padding=(1, 1)");
   CHECK(error_of([] {
@@ -66,13 +66,13 @@ TEST_CASE("ConvTranspose2d: shapes, torch's fan_in from weight [C, O, KH, KW], r
 }
 
 TEST_CASE("Conv2d / ConvTranspose2d: gradients in float64", "[nn]") {
-  Generator gen(2);
+  Rng rng(2);
   Conv2d c({.in_channels = 2, .out_channels = 3, .kernel_size = 3, .stride = 2, .padding = 1},
-           gen);
-  check_layer_grads(c, {&c.weight, &c.bias}, normal({2, 2, 5, 5}, 0, 1, gen), true);
+           rng);
+  check_layer_grads(c, {&c.weight, &c.bias}, normal({2, 2, 5, 5}, 0, 1, rng), true);
   ConvTranspose2d t({.in_channels = 3, .out_channels = 2, .kernel_size = 3, .stride = 2,
-                     .padding = 1, .output_padding = 1}, gen);
-  check_layer_grads(t, {&t.weight, &t.bias}, normal({2, 3, 3, 3}, 0, 1, gen), true);
+                     .padding = 1, .output_padding = 1}, rng);
+  check_layer_grads(t, {&t.weight, &t.bias}, normal({2, 3, 3, 3}, 0, 1, rng), true);
 }
 
 TEST_CASE("Conv2d: wrong inputs name the layer and the shapes", "[nn]") {

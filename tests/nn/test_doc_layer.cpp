@@ -39,16 +39,16 @@ TEST_CASE("docs/adding_a_layer.md: the Affine example works as documented", "[nn
   CHECK(named[1].first == "0.shift");
 
   // The gradient with respect to the input and both parameters, in float64.
-  Generator gen(1);
+  Rng rng(1);
   auto f = [](const std::vector<Variable>& v) {
     Affine a(3);
     a.scale = v[1];
     a.shift = v[2];
     return a.forward(v[0]);
   };
-  std::vector<Tensor> inputs{normal({4, 3}, 0, 1, gen, DType::Float64),
-                             normal({3}, 0, 1, gen, DType::Float64),
-                             normal({3}, 0, 1, gen, DType::Float64)};
+  std::vector<Tensor> inputs{normal({4, 3}, 0, 1, rng, DType::Float64),
+                             normal({3}, 0, 1, rng, DType::Float64),
+                             normal({3}, 0, 1, rng, DType::Float64)};
   GradcheckResult first = gradcheck(f, inputs);
   INFO(first.message);
   CHECK(first.ok);

@@ -42,10 +42,10 @@ TEST_CASE("FashionMlp learns Fashion-MNIST from 10k images in 2 epochs", "[nn][d
   MnistSplit test = load_mnist(kFashionDir, false);
   REQUIRE(test.images.shape() == Shape{10000, 1, 28, 28});
 
-  Generator gen(7);
-  nn::FashionMlp model(128, gen);
+  Rng rng(7);
+  nn::FashionMlp model(128, rng);
   const double before = nn::evaluate_accuracy(model, test.images, test.labels);
-  optim::Adam opt(model.parameters(), {.lr = 2e-3});
+  nn::optim::Adam opt(model.parameters(), {.lr = 2e-3});
   auto reports = nn::train_classifier(model, opt, train, test,
                                       {.epochs = 2, .batch_size = 64, .seed = 3,
                                        .train_limit = 10000});
@@ -90,10 +90,10 @@ TEST_CASE("evaluate_accuracy counts argmax hits over uneven batches", "[nn]") {
 }
 
 TEST_CASE("FashionCnn: logits [N, 10], Fréchet features [N, 128] feeding the head", "[nn]") {
-  Generator gen(11);
-  nn::FashionCnn cnn({}, gen);
+  Rng rng(11);
+  nn::FashionCnn cnn({}, rng);
   cnn.eval();
-  Tensor x = uniform({5, 1, 28, 28}, -1.0, 1.0, gen);
+  Tensor x = uniform({5, 1, 28, 28}, -1.0, 1.0, rng);
   NoGradGuard no_grad;
   Tensor f = cnn.features(Variable(x)).value();
   Tensor logits = cnn(Variable(x)).value();
@@ -123,7 +123,7 @@ TEST_CASE("FashionCnn: logits [N, 10], Fréchet features [N, 128] feeding the he
 }
 
 TEST_CASE("FashionCnn checkpoint round trip gives identical logits", "[nn]") {
-  Generator gen_a(1), gen_b(2);
+  Rng gen_a(1), gen_b(2);
   nn::FashionCnn saved({}, gen_a), loaded({}, gen_b);
   saved.eval();
   loaded.eval();

@@ -84,10 +84,10 @@ TEST_CASE("init: fans like torch's _calculate_fan_in_and_fan_out", "[nn]") {
 }
 
 TEST_CASE("init: uniform_, normal_, constant_, zeros_, ones_", "[nn]") {
-  Generator gen(1);
+  Rng rng(1);
   Variable w = param({200, 300});
   const Tensor storage = w.value();
-  init::uniform_(w, -0.5, 1.5, gen);
+  init::uniform_(w, -0.5, 1.5, rng);
   Stats s = stats_of(w);
   CHECK(s.min >= -0.5);
   CHECK(s.max < 1.5);
@@ -96,7 +96,7 @@ TEST_CASE("init: uniform_, normal_, constant_, zeros_, ones_", "[nn]") {
   CHECK(w.value().shares_storage(storage));  // in place: views and state_dict see it
   CHECK(w.is_leaf());
 
-  init::normal_(w, 3.0, 0.5, gen);
+  init::normal_(w, 3.0, 0.5, rng);
   s = stats_of(w);
   CHECK(s.mean == Approx(3.0).margin(0.01));
   CHECK(s.std == Approx(0.5).epsilon(0.02));
@@ -112,67 +112,67 @@ TEST_CASE("init: uniform_, normal_, constant_, zeros_, ones_", "[nn]") {
 }
 
 TEST_CASE("init: kaiming_uniform_ and kaiming_normal_ bounds and spread", "[nn]") {
-  Generator gen(2);
+  Rng rng(2);
   Variable w = param({256, 512});
   // relu gain sqrt(2), fan_in 512: bound = sqrt(3) sqrt(2) / sqrt(512)
-  init::kaiming_uniform_(w, 0.0, FanMode::FanIn, Nonlinearity::ReLU, gen);
+  init::kaiming_uniform_(w, 0.0, FanMode::FanIn, Nonlinearity::ReLU, rng);
   require_uniform(w, std::sqrt(6.0 / 512.0));
   // default leaky_relu with a = sqrt(5) (Linear's default): bound = 1 / sqrt(fan_in)
-  init::kaiming_uniform_(w, std::sqrt(5.0), FanMode::FanIn, Nonlinearity::LeakyReLU, gen);
+  init::kaiming_uniform_(w, std::sqrt(5.0), FanMode::FanIn, Nonlinearity::LeakyReLU, rng);
   require_uniform(w, 1.0 / std::sqrt(512.0));
   // fan_out with leaky_relu 0.2
-  init::kaiming_uniform_(w, 0.2, FanMode::FanOut, Nonlinearity::LeakyReLU, gen);
+  init::kaiming_uniform_(w, 0.2, FanMode::FanOut, Nonlinearity::LeakyReLU, rng);
   require_uniform(w, std::sqrt(3.0) * std::sqrt(2.0 / 1.04) / std::sqrt(256.0));
 
   Variable c = param({64, 32, 4, 4});  // conv: fan_in 512, fan_out 1024
-  init::kaiming_normal_(c, 0.0, FanMode::FanOut, Nonlinearity::ReLU, gen);
+  init::kaiming_normal_(c, 0.0, FanMode::FanOut, Nonlinearity::ReLU, rng);
   require_normal(c, std::sqrt(2.0) / std::sqrt(1024.0));
-  init::kaiming_normal_(c, 0.0, FanMode::FanIn, Nonlinearity::ReLU, gen);
+  init::kaiming_normal_(c, 0.0, FanMode::FanIn, Nonlinearity::ReLU, rng);
   require_normal(c, std::sqrt(2.0) / std::sqrt(512.0));
 }
 
 TEST_CASE("init: xavier_uniform_ and xavier_normal_ bounds and spread", "[nn]") {
-  Generator gen(3);
+  Rng rng(3);
   Variable w = param({300, 500});
-  init::xavier_uniform_(w, 1.0, gen);
+  init::xavier_uniform_(w, 1.0, rng);
   require_uniform(w, std::sqrt(6.0 / 800.0));
-  init::xavier_uniform_(w, init::calculate_gain(Nonlinearity::Tanh), gen);
+  init::xavier_uniform_(w, init::calculate_gain(Nonlinearity::Tanh), rng);
   require_uniform(w, 5.0 / 3.0 * std::sqrt(6.0 / 800.0));
-  init::xavier_normal_(w, 2.0, gen);
+  init::xavier_normal_(w, 2.0, rng);
   require_normal(w, 2.0 * std::sqrt(2.0 / 800.0));
 }
 
 TEST_CASE("init: orthogonal_ gives orthonormal rows or columns, times gain", "[nn]") {
-  Generator gen(4);
+  Rng rng(4);
   auto gram = [](const Variable& w, bool rows) {
     Tensor m = w.value().reshape({w.size(0), -1}).to(DType::Float64);
     return rows ? matmul(m, m.t()) : matmul(m.t(), m);
   };
   SECTION("wide [64, 128]: W W^T = I") {
     Variable w = param({64, 128});
-    init::orthogonal_(w, 1.0, gen);
+    init::orthogonal_(w, 1.0, rng);
     REQUIRE(allclose(gram(w, true), identity(64), 0, 1e-5));
   }
   SECTION("tall [128, 64]: W^T W = I") {
     Variable w = param({128, 64});
-    init::orthogonal_(w, 1.0, gen);
+    init::orthogonal_(w, 1.0, rng);
     REQUIRE(allclose(gram(w, false), identity(64), 0, 1e-5));
   }
   SECTION("conv [16, 8, 3, 3] viewed as [16, 72], gain 2: W W^T = 4 I") {
     Variable w = param({16, 8, 3, 3});
-    init::orthogonal_(w, 2.0, gen);
+    init::orthogonal_(w, 2.0, rng);
     REQUIRE(allclose(gram(w, true), mul(identity(16), 4.0), 0, 1e-5));
   }
   SECTION("float64 square: exact to 1e-12") {
     Variable w(zeros({50, 50}, DType::Float64), true);
-    init::orthogonal_(w, 1.0, gen);
+    init::orthogonal_(w, 1.0, rng);
     REQUIRE(allclose(gram(w, true), identity(50), 0, 1e-12));
     REQUIRE(allclose(gram(w, false), identity(50), 0, 1e-12));
   }
   SECTION("a vector is refused") {
     CHECK_THAT(error_of([&] {
                  Variable v = param({5});
-                 init::orthogonal_(v, 1.0, gen);
+                 init::orthogonal_(v, 1.0, rng);
                }),
                Contains("2 or more dimensions are supported, got [5]"));
   }
@@ -184,7 +184,7 @@ TEST_CASE("init: orthogonal_ is the sign-corrected Q of a normal draw (Gram-Schm
   // Gram-Schmidt of the draw's rows.
   for (Shape shape : {Shape{7, 4}, Shape{4, 7}}) {
     const int64_t rows = shape[0], cols = shape[1];
-    Generator g1(11), g2(11);
+    Rng g1(11), g2(11);
     Variable w(zeros(shape, DType::Float64), true);
     init::orthogonal_(w, 1.0, g1);
     std::vector<double> a = normal(shape, 0.0, 1.0, g2, DType::Float64).to_vector();
@@ -218,8 +218,8 @@ TEST_CASE("init: manual_seed makes default initialisation reproducible", "[nn]")
   CHECK(equal(a.weight.value(), b.weight.value()));
   CHECK(equal(a.bias.value(), b.bias.value()));
   CHECK_FALSE(equal(b.weight.value(), c.weight.value()));
-  Generator g1(3), g2(3);
+  Rng g1(3), g2(3);
   Linear d(20, 10, true, g1), e(20, 10, g2);
   CHECK(equal(d.weight.value(), e.weight.value()));
-  CHECK(default_generator().seed() == 7);
+  CHECK(default_rng().seed() == 7);
 }

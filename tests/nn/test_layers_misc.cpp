@@ -34,14 +34,14 @@ TEST_CASE("Dropout: zeroes about p of the elements in training, identity in eval
   CHECK(static_cast<double>(zeros_seen) / 1e4 == Approx(0.3).margin(0.02));
 
   d.eval();
-  Variable xv(normal({4, 5}, 0, 1, d.generator), true);
+  Variable xv(normal({4, 5}, 0, 1, d.rng), true);
   Variable e = d(xv);
   CHECK(equal(e.value(), xv.value()));
   d.train();
   CHECK_FALSE(equal(d(xv).value(), xv.value()));
 
   // Seeded alike -> the same masks; seeded from the default generator -> manual_seed fixes them.
-  Generator ga(9), gb(9);
+  Rng ga(9), gb(9);
   Dropout a(0.5, ga), b(0.5, gb);
   CHECK(equal(a(x).value(), b(x).value()));
   manual_seed(3);
@@ -49,19 +49,19 @@ TEST_CASE("Dropout: zeroes about p of the elements in training, identity in eval
   manual_seed(3);
   Dropout c2(0.5);
   CHECK(equal(c1(x).value(), c2(x).value()));
-  c2.set_generator(Generator(77));
-  c1.set_generator(Generator(77));
+  c2.set_rng(Rng(77));
+  c1.set_rng(Rng(77));
   CHECK(equal(c1(x).value(), c2(x).value()));
 
   Dropout g(0.4);
   g.to(DType::Float64);
-  const Generator start = g.generator;
+  const Rng start = g.rng;
   // Same mask each evaluation: reset the generator inside f.
   GradcheckFn f = [&](const std::vector<Variable>& v) {
-    g.generator = start;
+    g.rng = start;
     return g(v[0]);
   };
-  GradcheckResult r = gradcheck(f, {normal({3, 4}, 0, 1, g.generator, DType::Float64)});
+  GradcheckResult r = gradcheck(f, {normal({3, 4}, 0, 1, g.rng, DType::Float64)});
   INFO(r.message);
   CHECK(r.ok);
   CHECK(error_of([] { Dropout bad(1.0); }) == "Dropout: p must be in [0, 1), got 1");
@@ -87,13 +87,13 @@ TEST_CASE("Dropout2d: whole channels at once", "[nn]") {
 }
 
 TEST_CASE("Embedding: rows by index, N(0, 1) init, padding_idx, errors", "[nn]") {
-  Generator gen(0);
-  Embedding big(2000, 50, gen);
+  Rng rng(0);
+  Embedding big(2000, 50, rng);
   Tensor w = big.weight.value();
   CHECK(mean(w).item() == Approx(0).margin(0.01));
   CHECK(std::sqrt(var(w).item()) == Approx(1).epsilon(0.01));
 
-  Embedding e(5, 3, gen);
+  Embedding e(5, 3, rng);
   CHECK(e.extra_repr() == "5, 3");
   Tensor idx = from_vector(std::vector<int64_t>{4, 0, 4, 2}, {2, 2});
   Variable y = e.forward(idx);
@@ -112,7 +112,7 @@ TEST_CASE("Embedding: rows by index, N(0, 1) init, padding_idx, errors", "[nn]")
   INFO(r.message);
   CHECK(r.ok);
 
-  Embedding p({.num_embeddings = 4, .embedding_dim = 2, .padding_idx = -1}, gen);
+  Embedding p({.num_embeddings = 4, .embedding_dim = 2, .padding_idx = -1}, rng);
   CHECK(*p.options.padding_idx == 3);
   CHECK(p.extra_repr() == "4, 2, padding_idx=3");
   require_values(p.weight.value().select(0, 3), {0, 0});
@@ -149,11 +149,11 @@ TEST_CASE("Flatten and Unflatten", "[nn]") {
         "Flatten(start_dim=3, end_dim=-1): dims out of range (or start after end) for input "
         "[2, 3]");
 
-  Generator gen(1);
+  Rng rng(1);
   Flatten g;
-  check_layer_grads(g, {}, normal({2, 2, 3}, 0, 1, gen));
+  check_layer_grads(g, {}, normal({2, 2, 3}, 0, 1, rng));
   Unflatten h(1, {2, 3});
-  check_layer_grads(h, {}, normal({2, 6}, 0, 1, gen));
+  check_layer_grads(h, {}, normal({2, 6}, 0, 1, rng));
 }
 
 TEST_CASE("MaxPool2d, AvgPool2d, Upsample", "[nn]") {
@@ -179,13 +179,13 @@ TEST_CASE("MaxPool2d, AvgPool2d, Upsample", "[nn]") {
   CHECK(u.shape() == Shape{1, 1, 4, 4});
   require_values(u.value(), {1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4});
 
-  Generator gen(2);
+  Rng rng(2);
   MaxPool2d g1(2);
-  check_layer_grads(g1, {}, random_away_from({2, 2, 4, 4}, gen));
+  check_layer_grads(g1, {}, random_away_from({2, 2, 4, 4}, rng));
   AvgPool2d g2({.kernel_size = 3, .stride = 2, .padding = 1});
-  check_layer_grads(g2, {}, normal({2, 2, 5, 5}, 0, 1, gen));
+  check_layer_grads(g2, {}, normal({2, 2, 5, 5}, 0, 1, rng));
   Upsample g3(3);
-  check_layer_grads(g3, {}, normal({1, 2, 2, 3}, 0, 1, gen));
+  check_layer_grads(g3, {}, normal({1, 2, 2, 3}, 0, 1, rng));
 
   CHECK(error_of([&] { mp(zeros({4, 16})); }) ==
         "MaxPool2d(kernel_size=2, stride=2, padding=0): expected input [N, C, H, W] or "
@@ -218,8 +218,8 @@ TEST_CASE("Activation layers: values, defaults, reprs, gradients", "[nn]") {
   CHECK(sp2.extra_repr() == "beta=2.0, threshold=5.0");
   require_values(sp2(x).value(), {soft(-30, 2), soft(-2, 2), soft(-0.5, 2), soft(0.5, 2), 3, 30});
 
-  Generator gen(3);
-  Tensor in = random_away_from({3, 4}, gen);
+  Rng rng(3);
+  Tensor in = random_away_from({3, 4}, rng);
   LeakyReLU g1(0.2);
   check_layer_grads(g1, {}, in);
   ELU g2(0.7);

@@ -21,8 +21,8 @@ double max_abs(const Variable& v) { return amax(abs(v.value())).item(); }
 }  // namespace
 
 TEST_CASE("Linear: shapes, names, default init bounds", "[nn]") {
-  Generator gen(0);
-  Linear fc(100, 50, true, gen);
+  Rng rng(0);
+  Linear fc(100, 50, true, rng);
   CHECK(fc.weight.shape() == Shape{50, 100});
   CHECK(fc.bias.shape() == Shape{50});
   CHECK(nash::test::names_of(fc.named_parameters()) == std::vector<std::string>{"weight", "bias"});
@@ -35,12 +35,12 @@ TEST_CASE("Linear: shapes, names, default init bounds", "[nn]") {
   CHECK(max_abs(fc.bias) > 0.8 * bound);
   CHECK(fc.weight.requires_grad());
 
-  Variable y = fc(normal({8, 100}, 0, 1, gen));
+  Variable y = fc(normal({8, 100}, 0, 1, rng));
   CHECK(y.shape() == Shape{8, 50});
-  CHECK(fc(normal({2, 3, 100}, 0, 1, gen)).shape() == Shape{2, 3, 50});  // [..., D_in]
-  CHECK(fc(normal({100}, 0, 1, gen)).shape() == Shape{50});
+  CHECK(fc(normal({2, 3, 100}, 0, 1, rng)).shape() == Shape{2, 3, 50});  // [..., D_in]
+  CHECK(fc(normal({100}, 0, 1, rng)).shape() == Shape{50});
 
-  Linear nob({.in_features = 3, .out_features = 2, .bias = false}, gen);
+  Linear nob({.in_features = 3, .out_features = 2, .bias = false}, rng);
   CHECK(!nob.bias.defined());
   CHECK(nob.parameters().size() == 1);
   CHECK(nob.extra_repr() == "in_features=3, out_features=2, bias=false");
@@ -55,11 +55,11 @@ TEST_CASE("Linear: values by hand and gradients", "[nn]") {
   // y = x W^T + b: [1, 1] -> [1+2+0.5, 3+4-1]
   require_values(fc(f64({1, 1, 2, -1}, {2, 2})).value(), {3.5, 6, 0.5, 1});
 
-  Generator gen(5);
-  Linear g(3, 4, true, gen);
-  check_layer_grads(g, {&g.weight, &g.bias}, normal({5, 3}, 0, 1, gen), /*second_order=*/true);
-  Linear h(3, 2, true, gen);
-  check_layer_grads(h, {&h.weight, &h.bias}, normal({2, 2, 3}, 0, 1, gen));
+  Rng rng(5);
+  Linear g(3, 4, true, rng);
+  check_layer_grads(g, {&g.weight, &g.bias}, normal({5, 3}, 0, 1, rng), /*second_order=*/true);
+  Linear h(3, 2, true, rng);
+  check_layer_grads(h, {&h.weight, &h.bias}, normal({2, 2, 3}, 0, 1, rng));
 }
 
 TEST_CASE("Linear: wrong input shapes name the layer and the shapes", "[nn]") {
@@ -72,8 +72,8 @@ TEST_CASE("Linear: wrong input shapes name the layer and the shapes", "[nn]") {
 }
 
 TEST_CASE("Maxout: max over each unit's pieces", "[nn]") {
-  Generator gen(1);
-  Maxout m({.in_features = 2, .out_features = 2, .pieces = 3}, gen);
+  Rng rng(1);
+  Maxout m({.in_features = 2, .out_features = 2, .pieces = 3}, rng);
   CHECK(m.weight.shape() == Shape{6, 2});
   CHECK(m.bias.shape() == Shape{6});
   CHECK(m.extra_repr() == "in_features=2, out_features=2, pieces=3");
@@ -88,8 +88,8 @@ TEST_CASE("Maxout: max over each unit's pieces", "[nn]") {
   require_values(m(f64({2, -3, -1, -2}, {2, 2})).value(), {2, 3, -1, 2});
   CHECK(m(zeros({4, 5, 2}, DType::Float64)).shape() == Shape{4, 5, 2});
 
-  Maxout g({.in_features = 4, .out_features = 3, .pieces = 2}, gen);
-  check_layer_grads(g, {&g.weight, &g.bias}, normal({5, 4}, 0, 1, gen));
+  Maxout g({.in_features = 4, .out_features = 3, .pieces = 2}, rng);
+  check_layer_grads(g, {&g.weight, &g.bias}, normal({5, 4}, 0, 1, rng));
   CHECK(error_of([&] { g(zeros({2, 5}, DType::Float64)); }) ==
         "Maxout(in_features=4, out_features=3, pieces=2): expected input [..., 4], got [2, 5]");
 }

@@ -62,14 +62,14 @@ TEST_CASE("mse_loss and l1_loss: values for every reduction", "[nn]") {
 }
 
 TEST_CASE("mse_loss and l1_loss: gradcheck in float64", "[nn]") {
-  Generator gen(11);
+  Rng rng(11);
   for (Reduction r : kReductions) {
     INFO(nn::reduction_name(r));
     require_gradcheck([r](const auto& v) { return nn::mse_loss(v[0], v[1], r); },
-                      {random_away_from({2, 3}, gen), random_away_from({2, 3}, gen)});
+                      {random_away_from({2, 3}, rng), random_away_from({2, 3}, rng)});
     // |x - t| is kinked at x = t: x stays >= 0.1 away from t = 0.
     require_gradcheck([r](const auto& v) { return nn::l1_loss(v[0], v[1], r); },
-                      {random_away_from({2, 3}, gen), zeros({2, 3}, DType::Float64)});
+                      {random_away_from({2, 3}, rng), zeros({2, 3}, DType::Float64)});
   }
 }
 
@@ -92,13 +92,13 @@ TEST_CASE("binary_cross_entropy: values, the -100 log clamp, weight", "[nn]") {
 }
 
 TEST_CASE("binary_cross_entropy: gradcheck and checks", "[nn]") {
-  Generator gen(12);
+  Rng rng(12);
   for (Reduction r : kReductions) {
     INFO(nn::reduction_name(r));
-    Tensor w = random_away_from({3}, gen, {}, 0.0, 0.5, 2.0);
+    Tensor w = random_away_from({3}, rng, {}, 0.0, 0.5, 2.0);
     require_gradcheck([r, w](const auto& v) { return nn::binary_cross_entropy(v[0], v[1], r, w); },
-                      {random_away_from({2, 3}, gen, {}, 0.0, 0.1, 0.9),
-                       random_away_from({2, 3}, gen, {}, 0.0, 0.0, 1.0)});
+                      {random_away_from({2, 3}, rng, {}, 0.0, 0.1, 0.9),
+                       random_away_from({2, 3}, rng, {}, 0.0, 0.0, 1.0)});
   }
   Variable p(f64({0.5, 1.5}));
   REQUIRE_THROWS_WITH(nn::binary_cross_entropy(p, Variable(f64({1, 0}))),
@@ -148,13 +148,13 @@ TEST_CASE("binary_cross_entropy_with_logits: pos_weight and weight match PyTorch
 }
 
 TEST_CASE("binary_cross_entropy_with_logits: gradcheck in float64", "[nn]") {
-  Generator gen(13);
+  Rng rng(13);
   for (Reduction r : kReductions) {
     INFO(nn::reduction_name(r));
-    Tensor w = random_away_from({2, 1}, gen, {}, 0.0, 0.5, 2.0);
-    Tensor pw = random_away_from({3}, gen, {}, 0.0, 0.5, 3.0);
-    std::vector<Tensor> in{random_away_from({2, 3}, gen),
-                           random_away_from({2, 3}, gen, {}, 0.0, 0.0, 1.0)};
+    Tensor w = random_away_from({2, 1}, rng, {}, 0.0, 0.5, 2.0);
+    Tensor pw = random_away_from({3}, rng, {}, 0.0, 0.5, 3.0);
+    std::vector<Tensor> in{random_away_from({2, 3}, rng),
+                           random_away_from({2, 3}, rng, {}, 0.0, 0.0, 1.0)};
     require_gradcheck(
         [r](const auto& v) { return nn::binary_cross_entropy_with_logits(v[0], v[1], r); }, in);
     require_gradcheck([r, w, pw](const auto& v) {
@@ -204,12 +204,12 @@ TEST_CASE("cross_entropy: values, weights and label smoothing match PyTorch", "[
 }
 
 TEST_CASE("cross_entropy and nll_loss: gradcheck in float64", "[nn]") {
-  Generator gen(14);
+  Rng rng(14);
   Tensor t = i64({2, 0, 1, 2});
   Tensor w = f64({0.5, 2, 1.5});
   for (Reduction r : kReductions) {
     INFO(nn::reduction_name(r));
-    std::vector<Tensor> in{random_away_from({4, 3}, gen)};
+    std::vector<Tensor> in{random_away_from({4, 3}, rng)};
     require_gradcheck([r, t](const auto& v) { return nn::cross_entropy(v[0], t, r); }, in);
     require_gradcheck([r, t, w](const auto& v) { return nn::cross_entropy(v[0], t, r, 0.1, w); },
                       in);

@@ -23,7 +23,7 @@
 #include "tensor/random.h"
 
 using namespace nash;
-using namespace nash::optim;
+using namespace nash::nn::optim;
 using Catch::Matchers::Contains;
 
 namespace {
@@ -171,9 +171,9 @@ TEST_CASE("optimizer state round trip through safetensors is bitwise exact", "[n
   };
   for (const auto& c : cases) {
     INFO(c.name);
-    Generator gen(5);
-    Tensor target = normal({4, 3}, 0.0, 1.0, gen);
-    Variable w(normal({4, 3}, 0.0, 1.0, gen), true), b(normal({3}, 0.0, 1.0, gen), true);
+    Rng rng(5);
+    Tensor target = normal({4, 3}, 0.0, 1.0, rng);
+    Variable w(normal({4, 3}, 0.0, 1.0, rng), true), b(normal({3}, 0.0, 1.0, rng), true);
     Variable unused(zeros({2}), true);  // never stepped: no state, still round-trips
     auto train = [&](Optimizer& opt, Variable& w, Variable& b, int steps) {
       for (int i = 0; i < steps; ++i) {
@@ -323,8 +323,8 @@ TEST_CASE("clip_grad_value_ and clamp_parameters_", "[nn]") {
   clip_grad_value_({a}, 1.0);
   REQUIRE(a.grad().value().values<float>() == std::vector<float>{-1, -0.5, 0.25, 1});
 
-  Generator gen(3);
-  Variable w(normal({64, 33}, 0.0, 1.0, gen), true), bias(normal({33}, 0.0, 0.005, gen), true);
+  Rng rng(3);
+  Variable w(normal({64, 33}, 0.0, 1.0, rng), true), bias(normal({33}, 0.0, 0.005, rng), true);
   Tensor before = w.value().clone();
   clamp_parameters_({w, bias}, 0.01);
   std::vector<float> wv = w.value().values<float>(), bv = bias.value().values<float>();

@@ -12,10 +12,10 @@ using nash::test::error_of;
 using nash::test::names_of;
 
 TEST_CASE("Sequential: names, forward chain, indexing", "[nn]") {
-  Generator gen(0);
-  Sequential s(std::make_shared<Linear>(4, 3, true, gen), std::make_shared<LeakyReLU>(0.2),
+  Rng rng(0);
+  Sequential s(std::make_shared<Linear>(4, 3, true, rng), std::make_shared<LeakyReLU>(0.2),
                std::make_shared<Linear>(LinearOptions{.in_features = 3, .out_features = 1,
-                                                      .bias = false}, gen));
+                                                      .bias = false}, rng));
   CHECK(s.size() == 3);
   CHECK(names_of(s.named_parameters()) ==
         std::vector<std::string>{"0.weight", "0.bias", "2.weight"});
@@ -25,7 +25,7 @@ TEST_CASE("Sequential: names, forward chain, indexing", "[nn]") {
         "Sequential: module 1 is a LeakyReLU, not the type requested");
   CHECK(error_of([&] { s[3]; }) == "Sequential: index 3 is out of range for 3 modules");
 
-  Tensor x = normal({5, 4}, 0, 1, gen);
+  Tensor x = normal({5, 4}, 0, 1, rng);
   Variable manual = s.at<Linear>(2)->forward(leaky_relu(first->forward(x), 0.2));
   CHECK(equal(s(x).value(), manual.value()));
 
@@ -48,12 +48,12 @@ TEST_CASE("Sequential: names, forward chain, indexing", "[nn]") {
 }
 
 TEST_CASE("Sequential: train/eval reaches every child; state_dict round trip", "[nn]") {
-  Generator gen(1);
-  Sequential s{std::make_shared<Linear>(3, 2, true, gen), std::make_shared<BatchNorm1d>(2),
-               std::make_shared<Dropout>(0.5, gen)};
+  Rng rng(1);
+  Sequential s{std::make_shared<Linear>(3, 2, true, rng), std::make_shared<BatchNorm1d>(2),
+               std::make_shared<Dropout>(0.5, rng)};
   s.eval();
   for (const auto& m : s) CHECK_FALSE(m->is_training());
-  Tensor x = normal({4, 3}, 0, 1, gen);
+  Tensor x = normal({4, 3}, 0, 1, rng);
   Tensor y1 = s(x).value();
   CHECK(equal(s(x).value(), y1));  // eval: deterministic
   s.train();
@@ -64,8 +64,8 @@ TEST_CASE("Sequential: train/eval reaches every child; state_dict round trip", "
   CHECK(keys == std::vector<std::string>{"0.weight", "0.bias", "1.weight", "1.bias",
                                          "1.running_mean", "1.running_var",
                                          "1.num_batches_tracked"});
-  Sequential t{std::make_shared<Linear>(3, 2, true, gen), std::make_shared<BatchNorm1d>(2),
-               std::make_shared<Dropout>(0.5, gen)};
+  Sequential t{std::make_shared<Linear>(3, 2, true, rng), std::make_shared<BatchNorm1d>(2),
+               std::make_shared<Dropout>(0.5, rng)};
   t.load_state_dict(s.state_dict());
   t.eval();
   s.eval();
@@ -90,12 +90,12 @@ TEST_CASE("Sequential: printing shows the tree", "[nn]") {
 }
 
 TEST_CASE("Sequential: gradcheck of a small conv net with respect to every parameter", "[nn]") {
-  Generator gen(2);
+  Rng rng(2);
   Sequential s(
       std::make_shared<Conv2d>(Conv2dOptions{.in_channels = 1, .out_channels = 2,
-                                             .kernel_size = 3, .stride = 2, .padding = 1}, gen),
+                                             .kernel_size = 3, .stride = 2, .padding = 1}, rng),
       std::make_shared<BatchNorm2d>(2), std::make_shared<ELU>(),
-      std::make_shared<Flatten>(), std::make_shared<Linear>(8, 3, true, gen),
+      std::make_shared<Flatten>(), std::make_shared<Linear>(8, 3, true, rng),
       std::make_shared<LayerNorm>(3), std::make_shared<Tanh>());
   s.to(DType::Float64);
   auto params = s.named_parameters();
@@ -108,6 +108,6 @@ TEST_CASE("Sequential: gradcheck of a small conv net with respect to every param
   auto ln = s.at<LayerNorm>(5);
   std::vector<Variable*> fields{&conv->weight, &conv->bias, &bn->weight, &bn->bias,
                                 &fc->weight,   &fc->bias,   &ln->weight, &ln->bias};
-  nash::test::check_layer_grads(s, fields, normal({3, 1, 4, 4}, 0, 1, gen));
-  CHECK(s(normal({3, 1, 4, 4}, 0, 1, gen, DType::Float64)).shape() == Shape{3, 3});
+  nash::test::check_layer_grads(s, fields, normal({3, 1, 4, 4}, 0, 1, rng));
+  CHECK(s(normal({3, 1, 4, 4}, 0, 1, rng, DType::Float64)).shape() == Shape{3, 3});
 }

@@ -29,10 +29,10 @@ double top_singular_value(const Tensor& m) {
 }  // namespace
 
 TEST_CASE("SpectralNorm: names, buffers, repr", "[nn]") {
-  Generator gen(0);
-  auto fc = std::make_shared<Linear>(5, 4, true, gen);
+  Rng rng(0);
+  auto fc = std::make_shared<Linear>(5, 4, true, rng);
   const Tensor w0 = fc->weight.value();
-  Sequential s(spectral_norm(fc, {}, gen), std::make_shared<ReLU>());
+  Sequential s(spectral_norm(fc, {}, rng), std::make_shared<ReLU>());
   CHECK(names_of(s.named_parameters()) == std::vector<std::string>{"0.weight_orig", "0.bias"});
   std::vector<std::string> buffers;
   for (auto& [n, t] : s.named_buffers()) buffers.push_back(n);
@@ -49,11 +49,11 @@ TEST_CASE("SpectralNorm: names, buffers, repr", "[nn]") {
 
   // Convolutions: dim 0 for Conv2d, dim 1 for ConvTranspose2d (weight [C, O, KH, KW]).
   auto c = spectral_norm(std::make_shared<Conv2d>(
-      Conv2dOptions{.in_channels = 3, .out_channels = 8, .kernel_size = 4}, gen));
+      Conv2dOptions{.in_channels = 3, .out_channels = 8, .kernel_size = 4}, rng));
   CHECK(c->weight_u.shape() == Shape{8});
   CHECK(c->weight_v.shape() == Shape{48});
   auto t = spectral_norm(std::make_shared<ConvTranspose2d>(
-      ConvTranspose2dOptions{.in_channels = 8, .out_channels = 3, .kernel_size = 4}, gen));
+      ConvTranspose2dOptions{.in_channels = 8, .out_channels = 3, .kernel_size = 4}, rng));
   CHECK(t->weight_u.shape() == Shape{3});
   CHECK(t->weight_v.shape() == Shape{128});
   CHECK(t->extra_repr().find("dim=1") != std::string::npos);
@@ -73,13 +73,13 @@ TEST_CASE("SpectralNorm: names, buffers, repr", "[nn]") {
 }
 
 TEST_CASE("SpectralNorm: one power iteration per training forward, by hand", "[nn]") {
-  Generator gen(1);
-  auto fc = std::make_shared<Linear>(3, 2, true, gen);
-  SpectralNorm sn(fc, {}, gen);
+  Rng rng(1);
+  auto fc = std::make_shared<Linear>(3, 2, true, rng);
+  SpectralNorm sn(fc, {}, rng);
   sn.to(DType::Float64);
   const Tensor w = sn.weight_orig.value().clone();  // [2, 3]
   const Tensor u0 = sn.weight_u.clone();
-  const Tensor x = normal({4, 3}, 0, 1, gen, DType::Float64);
+  const Tensor x = normal({4, 3}, 0, 1, rng, DType::Float64);
 
   Variable y = sn(x);
   Tensor v = matmul(w.t(), u0);
@@ -104,23 +104,23 @@ TEST_CASE("SpectralNorm: one power iteration per training forward, by hand", "[n
 
 TEST_CASE("SpectralNorm: after many training steps the effective weight has sigma_max ~ 1",
           "[nn]") {
-  Generator gen(2);
+  Rng rng(2);
   for (int kind = 0; kind < 3; ++kind) {
     std::shared_ptr<SpectralNorm> sn;
     Tensor x;
     if (kind == 0) {
-      sn = spectral_norm(std::make_shared<Linear>(8, 6, true, gen), {}, gen);
-      x = normal({2, 8}, 0, 1, gen);
+      sn = spectral_norm(std::make_shared<Linear>(8, 6, true, rng), {}, rng);
+      x = normal({2, 8}, 0, 1, rng);
     } else if (kind == 1) {
       sn = spectral_norm(std::make_shared<Conv2d>(Conv2dOptions{
-                             .in_channels = 2, .out_channels = 4, .kernel_size = 3}, gen),
-                         {}, gen);
-      x = normal({1, 2, 3, 3}, 0, 1, gen);
+                             .in_channels = 2, .out_channels = 4, .kernel_size = 3}, rng),
+                         {}, rng);
+      x = normal({1, 2, 3, 3}, 0, 1, rng);
     } else {
       sn = spectral_norm(std::make_shared<ConvTranspose2d>(ConvTranspose2dOptions{
-                             .in_channels = 4, .out_channels = 3, .kernel_size = 2}, gen),
-                         {.n_power_iterations = 3}, gen);
-      x = normal({1, 4, 2, 2}, 0, 1, gen);
+                             .in_channels = 4, .out_channels = 3, .kernel_size = 2}, rng),
+                         {.n_power_iterations = 3}, rng);
+      x = normal({1, 4, 2, 2}, 0, 1, rng);
     }
     sn->to(DType::Float64);
     x = x.to(DType::Float64);
@@ -140,24 +140,24 @@ TEST_CASE("SpectralNorm: after many training steps the effective weight has sigm
 }
 
 TEST_CASE("SpectralNorm: gradients through sigma (eval, so u and v are fixed)", "[nn]") {
-  Generator gen(3);
-  auto fc = std::make_shared<Linear>(4, 3, true, gen);
-  SpectralNorm sn(fc, {}, gen);
-  sn.forward(normal({2, 4}, 0, 1, gen));  // one training step: u, v no longer random
+  Rng rng(3);
+  auto fc = std::make_shared<Linear>(4, 3, true, rng);
+  SpectralNorm sn(fc, {}, rng);
+  sn.forward(normal({2, 4}, 0, 1, rng));  // one training step: u, v no longer random
   sn.eval();
-  nash::test::check_layer_grads(sn, {&sn.weight_orig, &fc->bias}, normal({2, 4}, 0, 1, gen),
+  nash::test::check_layer_grads(sn, {&sn.weight_orig, &fc->bias}, normal({2, 4}, 0, 1, rng),
                                 true);
   auto conv = std::make_shared<Conv2d>(
-      Conv2dOptions{.in_channels = 2, .out_channels = 2, .kernel_size = 2}, gen);
-  SpectralNorm sc(conv, {}, gen);
+      Conv2dOptions{.in_channels = 2, .out_channels = 2, .kernel_size = 2}, rng);
+  SpectralNorm sc(conv, {}, rng);
   sc.eval();
   nash::test::check_layer_grads(sc, {&sc.weight_orig, &conv->bias},
-                                normal({1, 2, 3, 3}, 0, 1, gen));
+                                normal({1, 2, 3, 3}, 0, 1, rng));
 
   // Training: the gradient reaches weight_orig and bias after backward.
   sn.train();
   sn.to(DType::Float32);
-  Variable loss = sum(sn(normal({2, 4}, 0, 1, gen)));
+  Variable loss = sum(sn(normal({2, 4}, 0, 1, rng)));
   loss.backward();
   CHECK(sn.weight_orig.grad().defined());
   CHECK(sn.weight_orig.grad().shape() == Shape{3, 4});

@@ -11,8 +11,8 @@ namespace nash::test {
 
 inline Tensor rand_tensor(const Shape& shape, uint64_t seed, DType dtype = DType::Float32,
                           double lo = -2.0, double hi = 2.0) {
-  Generator gen(seed);
-  return uniform(shape, lo, hi, gen, dtype);
+  Rng rng(seed);
+  return uniform(shape, lo, hi, rng, dtype);
 }
 
 // f(pos) for every index of shape, row-major.

@@ -53,18 +53,18 @@ Result<T> check_case(const GemmCase& g, int threads, uint32_t seed = 1) {
   const int64_t a_rows = g.ta ? g.K : g.M, a_cols = g.ta ? g.M : g.K;
   const int64_t b_rows = g.tb ? g.N : g.K, b_cols = g.tb ? g.K : g.N;
   const int64_t lda = a_cols + g.pad, ldb = b_cols + g.pad, ldc = g.N + g.pad;
-  std::mt19937 gen(seed);
+  std::mt19937 rng(seed);
   std::uniform_real_distribution<T> dist(T(-1), T(1));
   std::vector<T> A(std::max<int64_t>(1, a_rows * lda)), B(std::max<int64_t>(1, b_rows * ldb));
   std::vector<T> C(std::max<int64_t>(1, g.M * ldc));
-  for (T& x : A) x = dist(gen);
-  for (T& x : B) x = dist(gen);
+  for (T& x : A) x = dist(rng);
+  for (T& x : B) x = dist(rng);
   const T sentinel = T(12345);
   for (int64_t i = 0; i < g.M; ++i)
     for (int64_t j = 0; j < ldc; ++j)
       C[i * ldc + j] = j >= g.N ? sentinel
                        : g.beta == 0 ? std::numeric_limits<T>::quiet_NaN()
-                                     : dist(gen);
+                                     : dist(rng);
 
   // Reference and the magnitude bound |alpha| |op(A)| |op(B)| + |beta| |C|.
   std::vector<T> ref(C), bound(C);
@@ -163,13 +163,13 @@ TEST_CASE("gemm gives identical bits for the four layouts of one product", "[ten
   // tile or kernel variant computes it: storing A or B transposed must not change a bit.
   for (int64_t M : {100, 300}) {  // in place and packed paths
     const int64_t N = 70, K = 600;
-    std::mt19937 gen(7);
+    std::mt19937 rng(7);
     std::uniform_real_distribution<float> dist(-1.f, 1.f);
     std::vector<float> a(M * K), at(K * M), b(K * N), bt(N * K);
     for (int64_t i = 0; i < M; ++i)
-      for (int64_t k = 0; k < K; ++k) at[k * M + i] = a[i * K + k] = dist(gen);
+      for (int64_t k = 0; k < K; ++k) at[k * M + i] = a[i * K + k] = dist(rng);
     for (int64_t k = 0; k < K; ++k)
-      for (int64_t j = 0; j < N; ++j) bt[j * K + k] = b[k * N + j] = dist(gen);
+      for (int64_t j = 0; j < N; ++j) bt[j * K + k] = b[k * N + j] = dist(rng);
     std::vector<float> c[4];
     for (int layout = 0; layout < 4; ++layout) {
       const bool ta = layout & 1, tb = layout & 2;

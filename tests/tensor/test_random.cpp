@@ -24,7 +24,7 @@ TEST_CASE("random draws do not depend on thread count and advance the generator"
   const int before = get_num_threads();
   auto draw = [](int threads) {
     set_num_threads(threads);
-    Generator g(123);
+    Rng g(123);
     std::vector<Tensor> r = {uniform({300001}, -1, 1, g), normal({200003}, 0, 1, g),
                              normal({100001}, 2, 3, g, DType::Float64), randint({70001}, -5, 5, g),
                              bernoulli({90001}, 0.3, g), uniform({100001}, 0, 1, g, DType::Float64)};
@@ -38,17 +38,17 @@ TEST_CASE("random draws do not depend on thread count and advance the generator"
   CHECK(a.back().item() == (300001 + 3) / 4 + (200003 + 3) / 4 + (100001 + 1) / 2 + (70001 + 1) / 2 +
                                (90001 + 3) / 4 + (100001 + 1) / 2);
   // Element i of a float32 uniform comes from block i/4, lane i%4.
-  Generator g(9);
+  Rng g(9);
   Tensor u = uniform({6}, 0, 1, g);
   const auto blk = philox4x32(9, 1);
   CHECK(u.at({5}) == static_cast<float>((blk[1] >> 8) * 0x1.0p-24));
-  Generator g1(5), g2(5);
+  Rng g1(5), g2(5);
   CHECK(equal(normal({10}, 0, 1, g1), normal({10}, 0, 1, g2)));
   CHECK_FALSE(equal(normal({10}, 0, 1, g1), normal({10}, 0, 1, g1)));  // state advanced
 }
 
 TEST_CASE("distributions have the right moments and ranges", "[tensor][random]") {
-  Generator g(2024);
+  Rng g(2024);
   Tensor u = uniform({200000}, -2, 3, g);
   CHECK(amin(u).item() >= -2);
   CHECK(amax(u).item() < 3);

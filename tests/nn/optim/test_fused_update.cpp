@@ -15,7 +15,7 @@
 #include "tensor/random.h"
 
 using namespace nash;
-using namespace nash::optim;
+using namespace nash::nn::optim;
 
 namespace {
 
@@ -117,9 +117,9 @@ MakeOptimizer make(Options options) {
 }
 
 // [2, n] values in dtype; a transposed [n, 2] tensor (a strided view) when `strided`.
-Tensor values(int64_t n, bool strided, DType dtype, Generator& gen) {
-  if (strided) return normal({n, 2}, 0.0, 1.0, gen, dtype).t();
-  return normal({2, n}, 0.0, 1.0, gen, dtype);
+Tensor values(int64_t n, bool strided, DType dtype, Rng& rng) {
+  if (strided) return normal({n, 2}, 0.0, 1.0, rng, dtype).t();
+  return normal({2, n}, 0.0, 1.0, rng, dtype);
 }
 
 // Four steps of the optimizer and of the reference from the same parameter and gradients.
@@ -129,13 +129,13 @@ void require_same_steps(const std::string& label, const MakeOptimizer& make_opti
     for (int64_t n : {0, 1, 3, 4, 7, 8, 9, 15, 16, 17, 53}) {
       for (bool strided : {false, true}) {
         INFO(label << ", " << dtype_name(dtype) << ", n " << n << (strided ? ", strided" : ""));
-        Generator gen(static_cast<uint64_t>(1000 * n + (strided ? 1 : 0)));
-        Variable p(values(n, strided, dtype, gen), true);
+        Rng rng(static_cast<uint64_t>(1000 * n + (strided ? 1 : 0)));
+        Variable p(values(n, strided, dtype, rng), true);
         Tensor p_ref = p.value().clone();
         ParamState state_ref;
         auto opt = make_optimizer({p});
         for (int step = 0; step < 4; ++step) {
-          const Tensor g = values(n, strided, dtype, gen);
+          const Tensor g = values(n, strided, dtype, rng);
           p.set_grad(Variable(g));
           opt->step();
           reference(p_ref, g, state_ref);

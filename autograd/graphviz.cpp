@@ -1,6 +1,6 @@
 // DOT export: an iterative post-order walk from the outputs numbers every variable (inputs before
 // the ops that read them), then writes the nodes in that order and one edge per op input.
-#include "autograd/dot.h"
+#include "autograd/graphviz.h"
 
 #include <cerrno>
 #include <cstring>
