@@ -1,12 +1,12 @@
-// Whole GAN training steps: one nash::gan::Trainer::step() (its D step(s), then one G step), built
-// as the examples build it (examples/fashion_eval.cpp's make_trainer), on synthetic real data
+// Whole GAN training steps: one nash::gan::Run::step() (its D step(s), then one G step) of the
+// model's default configuration (constant rates, no weight average), on synthetic real data
 // (uniform [-1, 1] images [6400, 1, 28, 28] and uniform labels, drawn through a DataLoader as
 // Fashion-MNIST is), batch 64, on 1 and 2 threads. bench/torch_gan_step.py times the same steps in
 // PyTorch; scripts/gan_step_vs_torch.sh runs both and prints them side by side.
 //   gan      gan.py MLPs (G 100 -> 128 -> 256 -> 512 -> 1024 -> 784, D 784 -> 512 -> 256 -> 1)
 //   cgan     cgan.py MLPs, 10 classes (label embeddings, D with Dropout 0.4)
 //   wgan-gp  gan.py MLPs, n_critic 5 (one step = 5 critic steps with the gradient penalty + 1 G step)
-//   dcgan    dcgan.py convnets at 28x28 (D with BatchNorm, as make_trainer builds it)
+//   dcgan    dcgan.py convnets at 28x28 (D with BatchNorm)
 //
 //   OMP_WAIT_POLICY=passive ./build/bench/bench_gan_step --benchmark_min_time=1
 //   ./build/bench/bench_gan_step --benchmark_filter='dcgan/threads:1'
@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "gan/trainer.h"
+#include "gan/run.h"
 #include "tensor/creation.h"
 #include "tensor/parallel.h"
 #include "tensor/random.h"
@@ -38,40 +38,23 @@ constexpr int64_t kBatch = 64;
 constexpr int64_t kPool = 100 * kBatch;  // synthetic "data set": 100 batches per epoch
 constexpr int kWarmupSteps = 3;          // optimizer state allocated, caches and pools warm
 
-struct Case {
-  const char* name;
-  Family family;
-  bool dcgan;
-};
+const char* const kCases[] = {"gan", "cgan", "wgan-gp", "dcgan"};
 
-const Case kCases[] = {
-    {"gan", Family::Gan, false},
-    {"cgan", Family::Cgan, false},
-    {"wgan-gp", Family::WganGp, false},
-    {"dcgan", Family::Gan, true},
-};
-
-// Uniform [-1, 1] images and uniform labels in [0, 10), served by a shuffling DataLoader.
-Sampler synthetic_sampler(uint64_t seed) {
+// The model's configuration on synthetic Fashion-MNIST-shaped data: uniform [-1, 1] images and
+// uniform labels in [0, 10), served by a shuffling DataLoader.
+std::unique_ptr<Run> make_run(const std::string& model, uint64_t seed) {
+  RunConfig c = default_config("fashion-mnist", model);
+  c.seed = seed;
+  c.batch = kBatch;
+  c.image_size = 28;
+  c.channels = 1;
+  c.num_classes = 10;
+  c.decay_start = 1.0;  // constant rates and no weight average, as the PyTorch side trains
+  c.ema = 0.0;
   Rng rng(seed);
   Tensor x = uniform({kPool, 1, 28, 28}, -1.0, 1.0, rng);
   Tensor labels = randint({kPool}, 0, 10, rng);
-  return loader_sampler(std::make_shared<nn::DataLoader>(
-      x, labels, nn::DataLoaderOptions{.batch_size = kBatch, .seed = seed}));
-}
-
-// make_trainer of examples/fashion_eval.cpp, with the synthetic sampler in place of Fashion-MNIST.
-Trainer make_trainer(const Case& c, uint64_t seed) {
-  Rng init(seed);
-  TrainConfig config = TrainConfig::defaults(c.family);
-  config.seed = seed;
-  config.batch_size = kBatch;
-  const int64_t classes = c.family == Family::Cgan ? 10 : 0;
-  if (c.dcgan)
-    return Trainer(make_dcgan_generator(100, 28, init), make_dcgan_discriminator(28, true, init),
-                   synthetic_sampler(seed), config);
-  return Trainer(make_mlp_generator(100, classes, init), make_mlp_discriminator(classes, init),
-                 synthetic_sampler(seed), config);
+  return std::make_unique<Run>(c, image_source(x, c.conditional() ? labels : Tensor(), kBatch, seed));
 }
 
 double median(std::vector<double> v) {
@@ -86,11 +69,12 @@ int64_t count_parameters(nn::Module& m) {
   return n;
 }
 
-void BM_gan_step(benchmark::State& state, const Case& c) {
+void BM_gan_step(benchmark::State& state, const std::string& model) {
   const int threads = static_cast<int>(state.range(0));
   const int saved_threads = get_num_threads();
   set_num_threads(threads);
-  Trainer t = make_trainer(c, 1);
+  std::unique_ptr<Run> run = make_run(model, 1);
+  Run& t = *run;
   for (int i = 0; i < kWarmupSteps; ++i) benchmark::DoNotOptimize(t.step());
 
   std::vector<double> ms, cpu_ms;
@@ -121,8 +105,8 @@ void BM_gan_step(benchmark::State& state, const Case& c) {
 
 // Names: gan_step/<case>/threads:<n>, the names bench/torch_gan_step.py prints.
 const bool kRegistered = [] {
-  for (const Case& c : kCases)
-    benchmark::RegisterBenchmark((std::string("gan_step/") + c.name).c_str(), BM_gan_step, c)
+  for (const char* model : kCases)
+    benchmark::RegisterBenchmark((std::string("gan_step/") + model).c_str(), BM_gan_step, std::string(model))
         ->ArgName("threads")
         ->Arg(1)
         ->Arg(2)

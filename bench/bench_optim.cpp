@@ -19,7 +19,7 @@ namespace {
 // The generator's parameters, each with a fixed random gradient.
 std::vector<Variable> generator_params() {
   Rng rng(7);
-  auto net = gan::make_mlp_generator(100, 0, rng);
+  auto net = gan::make_mlp_generator(100, 0, {1, 28, 28}, rng);
   std::vector<Variable> params = net->parameters();
   for (auto& p : params) p.set_grad(Variable(normal(p.shape(), 0.0, 1e-3, rng)));
   return params;

@@ -60,6 +60,19 @@ PenaltyResult gradient_penalty_at(const std::function<Variable(const Variable&)>
   return r;
 }
 
+PenaltyResult r1_penalty(const std::function<Variable(const Variable&)>& critic,
+                         const Tensor& real, double gamma) {
+  NASH_CHECK(real.dim() >= 2, "r1_penalty: expected a batch [N, ...], got ", real.shape());
+  Variable x(real, /*requires_grad=*/true);
+  // grad_x sum_i D(x_i): row i is the gradient of D at x_i (samples are independent).
+  Variable g = grad({sum(critic(x))}, {x}, {}, /*retain_graph=*/true, /*create_graph=*/true)[0];
+  Variable squared = sum(square(flatten(g, 1)), {1});  // ||grad D(x_i)||^2 per sample [N]
+  PenaltyResult r;
+  r.penalty = mean(squared) * (0.5 * gamma);
+  r.mean_grad_norm = nash::mean(nash::sqrt(squared.value())).item();
+  return r;
+}
+
 PenaltyResult gradient_penalty(const std::function<Variable(const Variable&)>& critic,
                                const Tensor& real, const Tensor& fake, double lambda,
                                Rng& rng) {

@@ -28,8 +28,8 @@ Variable critic_loss(const Variable& real_scores, const Variable& fake_scores);
 Variable wasserstein_generator_loss(const Variable& fake_scores);
 
 struct PenaltyResult {
-  Variable penalty;        // lambda * mean_i (||grad_xhat f(xhat_i)||_2 - 1)^2, differentiable
-  double mean_grad_norm;   // mean_i ||grad_xhat f(xhat_i)||_2 (for the logs)
+  Variable penalty;           // the term added to D's loss, differentiable (undefined: none)
+  double mean_grad_norm = 0;  // mean_i ||grad_x f(x_i)||_2 at the penalised points (for the logs)
 };
 // WGAN-GP (Gulrajani et al. 2017): xhat = eps x + (1 - eps) x_fake with eps ~ U[0, 1) per sample,
 // the gradient taken w.r.t. xhat with create_graph so the penalty trains the critic.
@@ -39,5 +39,10 @@ PenaltyResult gradient_penalty(const std::function<Variable(const Variable&)>& c
 // The same penalty at given points xhat (for tests: a linear critic gives (||w|| - 1)^2).
 PenaltyResult gradient_penalty_at(const std::function<Variable(const Variable&)>& critic,
                                   const Tensor& xhat, double lambda);
+
+// R1 (Mescheder et al. 2018): gamma/2 * mean_i ||grad_x D(x_i)||^2 on real samples x, the gradient
+// taken with create_graph so the penalty trains D (a linear D(x) = w.x + b gives gamma/2 ||w||^2).
+PenaltyResult r1_penalty(const std::function<Variable(const Variable&)>& critic,
+                         const Tensor& real, double gamma);
 
 }  // namespace nash::gan

@@ -100,7 +100,9 @@ std::shared_ptr<Discriminator> make_toy_discriminator(int64_t in_dim, int64_t hi
 }
 
 std::shared_ptr<Generator> make_mlp_generator(int64_t noise_dim, int64_t num_classes,
-                                                 Rng& rng) {
+                                              const Shape& image, Rng& rng) {
+  NASH_CHECK(image.size() == 3, "make_mlp_generator: expected an image shape [C, H, W], got ", image);
+  const int64_t pixels = image[0] * image[1] * image[2];
   auto b = std::make_shared<Sequential>();
   int64_t in = noise_dim + num_classes;
   // gan.py's block(in, out, normalize): Linear, BatchNorm1d(out, 0.8) (0.8 lands in eps), LReLU
@@ -111,21 +113,24 @@ std::shared_ptr<Generator> make_mlp_generator(int64_t noise_dim, int64_t num_cla
     b->emplace_back<nn::LeakyReLU>(0.2);
     in = w;
   }
-  b->push_back(linear(in, 28 * 28, rng));
+  b->push_back(linear(in, pixels, rng));
   b->emplace_back<nn::Tanh>();
-  return std::make_shared<SequentialGenerator>(b, noise_dim, num_classes, Shape{1, 28, 28}, rng);
+  return std::make_shared<SequentialGenerator>(b, noise_dim, num_classes, image, rng);
 }
 
-std::shared_ptr<Discriminator> make_mlp_discriminator(int64_t num_classes, Rng& rng) {
+std::shared_ptr<Discriminator> make_mlp_discriminator(int64_t num_classes, const Shape& image,
+                                                      Rng& rng) {
+  NASH_CHECK(image.size() == 3, "make_mlp_discriminator: expected an image shape [C, H, W], got ", image);
+  const int64_t pixels = image[0] * image[1] * image[2];
   auto b = std::make_shared<Sequential>();
   if (num_classes == 0) {  // gan.py
-    b->push_back(linear(28 * 28, 512, rng));
+    b->push_back(linear(pixels, 512, rng));
     b->emplace_back<nn::LeakyReLU>(0.2);
     b->push_back(linear(512, 256, rng));
     b->emplace_back<nn::LeakyReLU>(0.2);
     b->push_back(linear(256, 1, rng));
   } else {  // cgan.py
-    b->push_back(linear(28 * 28 + num_classes, 512, rng));
+    b->push_back(linear(pixels + num_classes, 512, rng));
     b->emplace_back<nn::LeakyReLU>(0.2);
     for (int i = 0; i < 2; ++i) {
       b->push_back(linear(512, 512, rng));
@@ -153,9 +158,10 @@ void dcgan_init(nn::Module& m, Rng& rng) {
 }  // namespace
 
 std::shared_ptr<Generator> make_dcgan_generator(int64_t noise_dim, int64_t image_size,
-                                                   Rng& rng) {
-  NASH_CHECK(image_size % 4 == 0 && image_size >= 8,
-             "make_dcgan_generator: image_size must be a multiple of 4, got ", image_size);
+                                                int64_t channels, Rng& rng) {
+  NASH_CHECK(image_size % 4 == 0 && image_size >= 8 && channels >= 1,
+             "make_dcgan_generator: image_size must be a multiple of 4 (>= 8) and channels >= 1, got ",
+             image_size, " and ", channels);
   const int64_t s = image_size / 4;
   auto conv3 = [&rng](int64_t in, int64_t out) {
     return std::make_shared<nn::Conv2d>(
@@ -173,17 +179,19 @@ std::shared_ptr<Generator> make_dcgan_generator(int64_t noise_dim, int64_t image
   b->push_back(conv3(128, 64));
   b->emplace_back<nn::BatchNorm2d>(nn::BatchNormOptions{.num_features = 64, .eps = 0.8});
   b->emplace_back<nn::LeakyReLU>(0.2);
-  b->push_back(conv3(64, 1));
+  b->push_back(conv3(64, channels));
   b->emplace_back<nn::Tanh>();
-  auto g = std::make_shared<SequentialGenerator>(b, noise_dim, 0, Shape{1, image_size, image_size}, rng);
+  auto g = std::make_shared<SequentialGenerator>(b, noise_dim, 0, Shape{channels, image_size, image_size}, rng);
   dcgan_init(*g, rng);
   return g;
 }
 
-std::shared_ptr<Discriminator> make_dcgan_discriminator(int64_t image_size, bool batch_norm,
-                                                           Rng& rng) {
+std::shared_ptr<Discriminator> make_dcgan_discriminator(int64_t image_size, int64_t channels,
+                                                        bool batch_norm, Rng& rng) {
+  NASH_CHECK(image_size >= 1 && channels >= 1, "make_dcgan_discriminator: bad image size ",
+             image_size, " or channels ", channels);
   auto b = std::make_shared<Sequential>();
-  int64_t in = 1, size = image_size;
+  int64_t in = channels, size = image_size;
   const int64_t widths[] = {16, 32, 64, 128};
   for (int64_t w : widths) {
     b->emplace_back<nn::Conv2d>(

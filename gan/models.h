@@ -34,23 +34,25 @@ std::shared_ptr<Generator> make_toy_generator(int64_t noise_dim, int64_t out_dim
 std::shared_ptr<Discriminator> make_toy_discriminator(int64_t in_dim, int64_t hidden,
                                                          int64_t pack, Rng& rng);
 
-// ---- image MLPs of PyTorch-GAN's gan.py / cgan.py (28x28, one channel) ----------------------
-// G: z (+ label embedding) -> 128 -> 256 -> 512 -> 1024 -> 784, LeakyReLU 0.2, BatchNorm on the
-// 256/512/1024 layers (eps 0.8, as gan.py passes it), Tanh, reshaped to [N, 1, 28, 28].
+// ---- image MLPs of PyTorch-GAN's gan.py / cgan.py, for images [C, S, S] -----------------------
+// G: z (+ label embedding) -> 128 -> 256 -> 512 -> 1024 -> C*S*S, LeakyReLU 0.2, BatchNorm on the
+// 256/512/1024 layers (eps 0.8, as gan.py passes it), Tanh, reshaped to [N, C, S, S].
 std::shared_ptr<Generator> make_mlp_generator(int64_t noise_dim, int64_t num_classes,
-                                                 Rng& rng);
-// D: 784 -> 512 -> 256 -> 1 with LeakyReLU 0.2 (gan.py); conditional: [x, embed(label)] ->
+                                              const Shape& image, Rng& rng);
+// D: C*S*S -> 512 -> 256 -> 1 with LeakyReLU 0.2 (gan.py); conditional: [x, embed(label)] ->
 // 512 -> 512 -> 512 -> 1 with Dropout 0.4 (cgan.py).
-std::shared_ptr<Discriminator> make_mlp_discriminator(int64_t num_classes, Rng& rng);
+std::shared_ptr<Discriminator> make_mlp_discriminator(int64_t num_classes, const Shape& image,
+                                                      Rng& rng);
 
-// ---- DCGAN (PyTorch-GAN's dcgan.py) for [1, S, S] images, S = 28 or 32 ----------------------
+// ---- DCGAN (PyTorch-GAN's dcgan.py) for images [C, S, S], S a multiple of 4 (28, 32, 64) -----
 // G: z -> Linear -> [128, S/4, S/4] -> BN -> up x2 -> conv3 128 -> BN LReLU -> up x2 -> conv3 64
-//    -> BN LReLU -> conv3 1 -> Tanh.   D: conv3 s2 1->16->32->64->128 (LReLU 0.2, Dropout2d
+//    -> BN LReLU -> conv3 C -> Tanh.   D: conv3 s2 C->16->32->64->128 (LReLU 0.2, Dropout2d
 //    0.25, BN after the first) -> Linear -> 1. Weights N(0, 0.02), BN weights N(1, 0.02).
-// batch_norm = false drops D's BatchNorm (a WGAN-GP critic must not normalise across samples).
+// batch_norm = false drops D's BatchNorm (a critic with a gradient penalty must not normalise
+// across samples).
 std::shared_ptr<Generator> make_dcgan_generator(int64_t noise_dim, int64_t image_size,
-                                                   Rng& rng);
-std::shared_ptr<Discriminator> make_dcgan_discriminator(int64_t image_size, bool batch_norm,
-                                                           Rng& rng);
+                                                int64_t channels, Rng& rng);
+std::shared_ptr<Discriminator> make_dcgan_discriminator(int64_t image_size, int64_t channels,
+                                                        bool batch_norm, Rng& rng);
 
 }  // namespace nash::gan

@@ -23,7 +23,7 @@ max_seconds="${MAX_SECONDS:-0}"
 declare -A steps=([gan]=20000 [cgan]=20000 [wgan]=10000 [wgan-gp]=10000 [dcgan]=2000)
 for kv in ${STEPS:-}; do steps[${kv%%=*}]=${kv##*=}; done
 # Each family's own defaults beyond its paper optimiser, as `nash train --model <family>` uses them
-# (gan/cli/config.cpp): CGAN decays its rates over the second half and samples G's weight average.
+# (gan/run_config.cpp): CGAN decays its rates over the second half and samples G's weight average.
 declare -A extra=([cgan]="--decay-start 0.5 --ema 0.999")
 families=(${FAMILIES:-gan cgan wgan wgan-gp dcgan})
 

@@ -203,8 +203,8 @@ TEST_CASE("nash: bad flags are one clear line and exit code 2", "[cli]") {
   require_one_line_error(nash_run({"frobnicate"}, dir), 2, "unknown command 'frobnicate'");
   require_one_line_error(nash_run({"train", "--bogus", "1"}, dir), 2, "unknown flag '--bogus'");
   require_one_line_error(nash_run({"train", "--data", "ring", "--steps", "abc"}, dir), 2,
-                         "--steps needs an integer, got 'abc'");
-  require_one_line_error(nash_run({"train", "--data", "ring", "--steps", "0"}, dir), 2, "--steps must be >= 1");
+                         "--steps: steps must be an integer in [1, 1000000000], got abc");
+  require_one_line_error(nash_run({"train", "--data", "ring", "--steps", "0"}, dir), 2, "--steps: steps must be an integer in [1, 1000000000], got 0");
   require_one_line_error(nash_run({"train", "--data", "ring", "--lr-d"}, dir), 2, "--lr-d needs a value");
   require_one_line_error(nash_run({"train", "--data", "ring", "--seed", "1", "--seed", "2"}, dir), 2,
                          "--seed is given twice");
@@ -212,9 +212,9 @@ TEST_CASE("nash: bad flags are one clear line and exit code 2", "[cli]") {
   require_one_line_error(nash_run({"train", "--data", "no/such/dir"}, dir), 2, "--data no/such/dir");
   require_one_line_error(nash_run({"train", "--data", "ring", "--model", "cgan"}, dir), 2, "class labels");
   require_one_line_error(nash_run({"train", "--data", "ring", "--model", "gan", "--clip", "0.1"}, dir), 2,
-                         "--clip applies to --model wgan only");
+                         "--clip does not apply to this run (model gan, loss ns, data ring): it sets the critic weight clipping bound (wgan)");
   require_one_line_error(nash_run({"train", "--data", "ring", "--batch", "63", "--pack", "2"}, dir), 2,
-                         "multiple of --pack");
+                         "batch 63 must be a multiple of pack 2");
   require_one_line_error(nash_run({"sample", "--out", "x.png"}, dir), 2, "exactly one of --run");
   require_one_line_error(nash_run({"sample", "--run", "r", "--out", "x.jpg"}, dir), 2, ".png, .npy or .csv");
   require_one_line_error(nash_run({"sample", "--run", "r"}, dir), 2, "--out");
@@ -233,7 +233,7 @@ TEST_CASE("nash train: a toy run writes config, metrics, samples, loss curves an
   INFO(r.err);
   REQUIRE(r.code == 0);
   // every default is printed at the start
-  for (const char* w : {"family=gan", "steps=60", "batch=64", "lr_d=", "lr_g=", "beta1=", "beta2=", "seed 5"})
+  for (const char* w : {"loss=ns", "steps=60", "batch=64", "lr_d=", "lr_g=", "beta1=", "beta2=", "seed 5"})
     CHECK(r.err.find(w) != std::string::npos);
   // progress: plain lines when stderr is not a terminal
   CHECK(r.err.find("step 20/60") != std::string::npos);
@@ -244,14 +244,14 @@ TEST_CASE("nash train: a toy run writes config, metrics, samples, loss curves an
   CHECK(config.at("nash_version").as_string() == NASH_VERSION);
   CHECK(config.at("seed").as_int64() == 5);
   CHECK(config.at("data").as_string() == "gaussian1d");
-  CHECK(config.at("train").at("steps").as_int64() == 60);
-  CHECK(config.at("train").at("batch").as_int64() == 64);
-  CHECK(config.at("train").contains("lr_d"));
+  CHECK(config.at("steps").as_int64() == 60);
+  CHECK(config.at("batch").as_int64() == 64);
+  CHECK(config.contains("lr_d"));
   CHECK(config.at("runtime").at("sample_every").as_int64() == 20);
 
   auto rows = lines_of(slurp(dir / "run/metrics.csv"));
   REQUIRE(rows.size() == 61);
-  CHECK(rows[0] == "step,d_loss,g_loss,d_real,d_fake,wasserstein,gp_norm,clipped_fraction,grad_norm_d,"
+  CHECK(rows[0] == "step,d_loss,g_loss,d_real,d_fake,wasserstein,penalty,penalty_norm,clipped_fraction,grad_norm_d,"
                    "grad_norm_g,lr_d,lr_g,seconds");
   for (int i = 1; i <= 60; ++i) CHECK(rows[size_t(i)].rfind(std::to_string(i) + ",", 0) == 0);
 

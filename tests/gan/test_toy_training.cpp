@@ -1,5 +1,5 @@
 // Toy presets (gan/presets.h): seeded runs with asserted outcomes that only real learning
-// reaches, plus the schedule, the weight average and the option parser they rely on.
+// reaches, the toy networks, and the configuration fields the presets are tuned through.
 // The full-protocol figures (25k iterations, 5 seeds) come from scripts/toy_sweep.sh.
 #include <catch2/catch.hpp>
 
@@ -23,9 +23,12 @@ struct OneThread {
 
 TEST_CASE("gaussian1d preset learns N(4, 1.25^2) on every seed", "[gan][toy]") {
   OneThread one_thread;
-  Preset p = toy_preset("gaussian1d");
   for (uint64_t seed = 0; seed < 10; ++seed) {
-    ToyStats s = run_toy(p, seed);
+    RunConfig p = toy_preset("gaussian1d");
+    p.seed = seed;
+    Run run(p);
+    while (!run.done()) run.step();
+    ToyStats s = evaluate_toy(run);
     INFO("seed " << seed << ": mean " << s.gaussian.mean << ", std " << s.gaussian.std);
     REQUIRE(s.step == 3000);
     CHECK(std::abs(s.gaussian.mean - kGaussianMean) < 0.25);
@@ -39,10 +42,14 @@ TEST_CASE("ring preset, shortened: all 8 modes with mostly high-quality samples"
   // over the last 2,000. Calibration (seeds 0-9, this build): 8/8 modes every time, 86.4-91.1%
   // high-quality, reverse KL <= 0.005; at 2,000 x 128 it is 30-52%. Untrained: 0 high-quality.
   OneThread one_thread;
-  Preset p = toy_preset("ring");
-  p.train.batch_size = 256;
   for (uint64_t seed = 0; seed < 3; ++seed) {
-    ToyStats s = run_toy(p, seed, /*steps=*/4000);
+    RunConfig p = toy_preset("ring");
+    p.batch = 256;
+    p.steps = 4000;
+    p.seed = seed;
+    Run run(p);
+    while (!run.done()) run.step();
+    ToyStats s = evaluate_toy(run);
     INFO("seed " << seed << ": " << s.modes.modes_covered << "/8 modes, "
                  << 100 * s.modes.high_quality << "% high quality, reverse KL "
                  << s.modes.reverse_kl);
@@ -50,48 +57,6 @@ TEST_CASE("ring preset, shortened: all 8 modes with mostly high-quality samples"
     CHECK(s.modes.high_quality >= 0.75);
     CHECK(s.modes.reverse_kl < 0.05);
   }
-}
-
-TEST_CASE("ToyRun: the learning rate is held, then decays linearly to lr_end", "[gan][toy]") {
-  Preset p = toy_preset("gaussian1d");
-  p.decay_start = 0.5;
-  p.lr_end = 0.1;
-  ToyRun run(p, 0, /*steps=*/100);
-  CHECK(run.lr_factor(0) == 1.0);
-  CHECK(run.lr_factor(49) == 1.0);
-  CHECK(run.lr_factor(50) == Approx(1.0));
-  CHECK(run.lr_factor(75) == Approx(0.55));   // halfway down from 1 to 0.1
-  CHECK(run.lr_factor(100) == Approx(0.1));
-  for (int i = 0; i < 80; ++i) run.step();    // the optimisers follow the schedule
-  CHECK(run.trainer().g_optimizer().lr() == Approx(p.train.lr_g * run.lr_factor(79)));
-  CHECK(run.trainer().d_optimizer().lr() == Approx(p.train.lr_d * run.lr_factor(79)));
-}
-
-TEST_CASE("ToyRun: samples come from the running average of G's weights when ema > 0",
-          "[gan][toy]") {
-  Preset p = toy_preset("gaussian1d");
-  p.ema = 0.75;
-  ToyRun run(p, 3, 10);
-  REQUIRE(&run.sampler() != &run.trainer().generator());
-  // Parameters are updated in place, so these handles follow the run.
-  auto w = run.trainer().generator().parameters(), a = run.sampler().parameters();
-  std::vector<Tensor> expected;
-  for (size_t i = 0; i < w.size(); ++i) {
-    CHECK(allclose(a[i].value(), w[i].value()));  // before any step the average is G itself
-    expected.push_back(w[i].value().clone());
-  }
-  for (int step = 0; step < 3; ++step) {
-    run.step();
-    for (size_t i = 0; i < w.size(); ++i) {
-      expected[i] = add(mul(expected[i], 0.75), mul(w[i].value(), 0.25));  // 0.75 avg + 0.25 w
-      CHECK(allclose(a[i].value(), expected[i], 1e-5, 1e-7));
-    }
-  }
-  CHECK_FALSE(allclose(run.sampler().parameters()[0].value(),
-                       run.trainer().generator().parameters()[0].value()));
-  p.ema = 0;
-  ToyRun plain(p, 3, 10);
-  CHECK(&plain.sampler() == &plain.trainer().generator());
 }
 
 TEST_CASE("toy MLPs: shapes, packing and the discriminator's input scale", "[gan][toy]") {
@@ -112,21 +77,57 @@ TEST_CASE("toy MLPs: shapes, packing and the discriminator's input scale", "[gan
   REQUIRE_THROWS_WITH(parse_activation("gelu"), Catch::Contains("unknown activation 'gelu'"));
 }
 
-TEST_CASE("presets: options parse, print and reject bad input", "[gan][toy]") {
-  Preset p = toy_preset("ring");
-  set_preset_option(p, "pack=3");
-  set_preset_option(p, "lr_g=5e-4");
-  set_preset_option(p, "d_act=maxout");
-  set_preset_option(p, "family=wgan-gp");
-  CHECK(p.train.pack == 3);
-  CHECK(p.train.lr_g == 5e-4);
+TEST_CASE("configuration fields: set, list and reject bad input with one message", "[gan][toy]") {
+  RunConfig p = toy_preset("ring");
+  set_field(p, "pack=3");
+  set_field(p, "lr_g=5e-4");
+  set_field(p, "d_act=maxout");
+  set_field(p, "loss", "hinge");
+  set_field(p, "k", "2");  // a flag's alias reaches the same field
+  CHECK(p.pack == 3);
+  CHECK(p.lr_g == 5e-4);
   CHECK(p.d.activation == Activation::Maxout);
-  CHECK(p.train.family == Family::WganGp);
-  std::string line = describe(p);
-  CHECK_THAT(line, Catch::Contains("pack=3") && Catch::Contains("d_act=maxout") &&
-                       Catch::Contains("family=wgan-gp"));
-  REQUIRE_THROWS_WITH(set_preset_option(p, "packs=3"), Catch::Contains("unknown key 'packs'"));
-  REQUIRE_THROWS_WITH(set_preset_option(p, "pack=two"), Catch::Contains("'pack' needs a number"));
-  REQUIRE_THROWS_WITH(set_preset_option(p, "pack"), Catch::Contains("expected key=value"));
+  CHECK(p.loss == "hinge");
+  CHECK(p.d_steps == 2);
+  std::string line;
+  for (auto& [key, value] : applied_settings(p)) line += " " + key + "=" + to_json(value);
+  CHECK_THAT(line, Catch::Contains("pack=3") && Catch::Contains("d_act=\"maxout\"") &&
+                       Catch::Contains("d_pieces=5") && !Catch::Contains("clip=") &&
+                       !Catch::Contains("image_size"));
+  REQUIRE_THROWS_WITH(set_field(p, "packs=3"), Catch::Contains("unknown setting 'packs'"));
+  REQUIRE_THROWS_WITH(set_field(p, "pack=two"), Catch::Contains("pack must be an integer in [1, 1024], got two"));
+  REQUIRE_THROWS_WITH(set_field(p, "pack"), Catch::Contains("expected key=value"));
+  REQUIRE_THROWS_WITH(set_field(p, "steps=1e300"),
+                      Catch::Contains("steps must be an integer in [1, 1000000000], got 1e+300"));
+  REQUIRE_THROWS_WITH(set_field(p, "steps=2.5"), Catch::Contains("steps must be an integer"));
+  REQUIRE_THROWS_WITH(set_field(p, "lr_d=NaN"), Catch::Contains("lr_d must be a number in"));
+  REQUIRE_THROWS_WITH(set_field(p, "loss=vae"), Catch::Contains("loss must be one of ns, minimax"));
   REQUIRE_THROWS_WITH(toy_preset("moons"), Catch::Contains("unknown data set 'moons'"));
+}
+
+TEST_CASE("configurations round-trip through JSON, and a bad file names its field", "[gan][toy]") {
+  for (const char* data : {"gaussian1d", "ring", "fashion-mnist"}) {
+    for (const char* model : {"", "wgan", "wgan-gp"}) {
+      RunConfig c = default_config(data, model);
+      if (!c.toy()) c.image_size = 28, c.channels = 1, c.num_classes = 10;
+      Json j = config_to_json(c);
+      RunConfig back = config_from_json(j);
+      CHECK(to_json(config_to_json(back)) == to_json(j));
+    }
+  }
+  Json j = config_to_json(toy_preset("ring"));
+  j["steps"] = 1e300;
+  REQUIRE_THROWS_WITH(config_from_json(j), Catch::Contains("steps must be an integer in [1, 1000000000]"));
+  j = config_to_json(toy_preset("ring"));
+  j["seed"] = -1;
+  REQUIRE_THROWS_WITH(config_from_json(j), Catch::Contains("seed must be an integer in [0,"));
+  j = config_to_json(toy_preset("ring"));
+  j["d_steps"] = 1000000000;
+  REQUIRE_THROWS_WITH(config_from_json(j), Catch::Contains("d_steps must be an integer in [1, 1000]"));
+  j = config_to_json(toy_preset("ring"));
+  j["batch"] = 100000000;
+  REQUIRE_THROWS_WITH(config_from_json(j), Catch::Contains("batch must be an integer in [1, 65536]"));
+  j = config_to_json(toy_preset("ring"));
+  j["colour"] = "red";
+  REQUIRE_THROWS_WITH(config_from_json(j), Catch::Contains("unknown setting 'colour'"));
 }

@@ -1,5 +1,5 @@
 // Loss curves (SVG) and toy sample plots (PNG), drawn without a plotting library (see plot.h).
-#include "gan/cli/plot.h"
+#include "cli/plot.h"
 
 #include <algorithm>
 #include <cmath>
@@ -90,9 +90,9 @@ Series series(const std::vector<MetricsRow>& rows, const std::string& name, cons
 }
 }  // namespace
 
-std::string loss_svg(const std::vector<MetricsRow>& rows, gan::Family family) {
+std::string loss_svg(const std::vector<MetricsRow>& rows, bool logit) {
   const double width = 900, height = 560;
-  const bool w = family == gan::Family::Wgan || family == gan::Family::WganGp;
+  const bool w = !logit;
   const double x_max = rows.empty() ? 1 : static_cast<double>(rows.back().stats.step);
   std::ostringstream o;
   o << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\""

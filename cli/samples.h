@@ -7,17 +7,17 @@
 #include <cstdint>
 #include <string>
 
-#include "gan/cli/config.h"
+#include "gan/run_config.h"
 #include "tensor/tensor.h"
 
 namespace nash::cli {
 
 // per_row: images per grid row (0: a square-ish grid). Ignored for toy data.
-void write_samples_png(const std::string& path, const RunConfig& config, const Tensor& samples,
+void write_samples_png(const std::string& path, const gan::RunConfig& config, const Tensor& samples,
                        int64_t per_row = 0);
 void write_samples_npy(const std::string& path, const Tensor& samples);
 // labels [n] int64 or undefined.
-void write_samples_csv(const std::string& path, const RunConfig& config, const Tensor& samples,
+void write_samples_csv(const std::string& path, const gan::RunConfig& config, const Tensor& samples,
                        const Tensor& labels);
 
 // The output format from a file name: "png", "npy" or "csv"; throws nash::Error otherwise.

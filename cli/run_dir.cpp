@@ -1,5 +1,5 @@
 // Run directories (see run_dir.h).
-#include "gan/cli/run_dir.h"
+#include "cli/run_dir.h"
 
 #include <cerrno>
 #include <cstring>
@@ -15,16 +15,16 @@ namespace nash::cli {
 namespace fs = std::filesystem;
 
 const char* metrics_header() {
-  return "step,d_loss,g_loss,d_real,d_fake,wasserstein,gp_norm,clipped_fraction,grad_norm_d,"
+  return "step,d_loss,g_loss,d_real,d_fake,wasserstein,penalty,penalty_norm,clipped_fraction,grad_norm_d,"
          "grad_norm_g,lr_d,lr_g,seconds";
 }
 
 std::string metrics_line(const MetricsRow& r) {
   const gan::StepStats& s = r.stats;
   char buf[512];
-  std::snprintf(buf, sizeof buf, "%lld,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.3f",
+  std::snprintf(buf, sizeof buf, "%lld,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.3f",
                 static_cast<long long>(s.step), s.d_loss, s.g_loss, s.d_real, s.d_fake, s.wasserstein,
-                s.gp_norm, s.clipped_fraction, s.grad_norm_d, s.grad_norm_g, r.lr_d, r.lr_g, r.seconds);
+                s.penalty, s.penalty_norm, s.clipped_fraction, s.grad_norm_d, s.grad_norm_g, r.lr_d, r.lr_g, r.seconds);
   return buf;
 }
 
@@ -32,10 +32,10 @@ bool parse_metrics_line(const std::string& line, MetricsRow& r) {
   long long step = 0;
   gan::StepStats& s = r.stats;
   int used = 0;
-  int n = std::sscanf(line.c_str(), "%lld,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf%n", &step,
-                      &s.d_loss, &s.g_loss, &s.d_real, &s.d_fake, &s.wasserstein, &s.gp_norm,
+  int n = std::sscanf(line.c_str(), "%lld,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf%n", &step,
+                      &s.d_loss, &s.g_loss, &s.d_real, &s.d_fake, &s.wasserstein, &s.penalty, &s.penalty_norm,
                       &s.clipped_fraction, &s.grad_norm_d, &s.grad_norm_g, &r.lr_d, &r.lr_g, &r.seconds, &used);
-  if (n != 13 || used != static_cast<int>(line.size()) || step < 1) return false;
+  if (n != 14 || used != static_cast<int>(line.size()) || step < 1) return false;
   s.step = step;
   return true;
 }
@@ -105,8 +105,8 @@ void RunDir::flush_metrics() {
              metrics_path(), ": ", std::strerror(errno));
 }
 
-void RunDir::write_loss_svg(gan::Family family) const {
-  write_file_atomic(loss_path(), loss_svg(rows_, family));
+void RunDir::write_loss_svg(bool logit) const {
+  write_file_atomic(loss_path(), loss_svg(rows_, logit));
 }
 
 }  // namespace nash::cli

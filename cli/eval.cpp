@@ -7,9 +7,9 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "gan/cli/args.h"
-#include "gan/cli/commands.h"
-#include "gan/cli/open_run.h"
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "cli/open_run.h"
 #include "gan/metrics/frechet.h"
 #include "gan/metrics/toy_metrics.h"
 #include "nn/checkpoint.h"
@@ -59,7 +59,7 @@ void classify(nn::FashionCnn& cnn, const Tensor& images, Tensor& features, Tenso
   classes = cat(k, 0);
 }
 
-void toy_metrics(Json& out, const RunConfig& c, const Tensor& samples) {
+void toy_metrics(Json& out, const gan::RunConfig& c, const Tensor& samples) {
   gan::ToyData data(c.data);
   if (data.dim() == 1) {
     gan::GaussianStats g = gan::gaussian_stats(samples);
@@ -95,9 +95,9 @@ int eval_command(int argc, char** argv, int first) {
     return 0;
   }
   OpenedRun run = open_run(a);
-  Session& s = *run.session;
-  const RunConfig& c = s.config();
-  const int64_t n = a.get_int("n", c.preset.eval_samples, 2, 1'000'000);
+  gan::Run& s = *run.run;
+  const gan::RunConfig& c = s.config();
+  const int64_t n = a.get_int("n", c.eval_samples, 2, 1'000'000);
 
   Json out = Json::object();
   out["checkpoint"] = run.checkpoint;
@@ -133,7 +133,7 @@ int eval_command(int argc, char** argv, int first) {
       out["classifier"] = path;
       Tensor fake_features, fake_classes, real_features, real_classes;
       classify(cnn, samples, fake_features, fake_classes);
-      MnistSplit real = load_reference_images(c);
+      MnistSplit real = gan::load_reference_images(c);
       const int64_t m = std::min(n, real.images.size(0));
       classify(cnn, real.images.narrow(0, 0, m), real_features, real_classes);
       out["frechet_distance"] = gan::frechet_distance(fake_features, real_features);

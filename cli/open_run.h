@@ -1,5 +1,5 @@
 // Opening a finished or running run for sampling and evaluation: --run RUN_DIR or
-// --checkpoint FILE -> the checkpoint's configuration and a Session holding its networks, plus
+// --checkpoint FILE -> the checkpoint's configuration and a gan::Run holding its networks, plus
 // the flags every such command takes (--seed of the noise, --threads).
 #pragma once
 #include <cstdint>
@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "gan/cli/args.h"
-#include "gan/cli/session.h"
+#include "cli/args.h"
+#include "gan/run.h"
 
 namespace nash::cli {
 
@@ -18,11 +18,11 @@ std::vector<Flag> run_command_flags(const std::string& run_help, std::vector<Fla
 
 struct OpenedRun {
   std::string checkpoint;  // the file read
-  CheckpointInfo info;
-  std::unique_ptr<Session> session;
-  uint64_t seed = 0;  // --seed (default 0)
+  gan::CheckpointInfo info;
+  std::unique_ptr<gan::Run> run;  // opened for sampling: it has no training data
+  uint64_t seed = 0;              // --seed (default 0)
 
-  // n samples [n, ...] from the generator, its noise drawn from a Rng seeded with --seed;
+  // n samples [n, ...] from the run's sampler, its noise drawn from an Rng seeded with --seed;
   // labels [n] int64 for a conditional generator, else undefined.
   Tensor generate(int64_t n, const Tensor& labels) const;
 };

@@ -1,11 +1,11 @@
 // Sample files (see samples.h).
-#include "gan/cli/samples.h"
+#include "cli/samples.h"
 
 #include <cmath>
 #include <cstdio>
 #include <string>
 
-#include "gan/cli/plot.h"
+#include "cli/plot.h"
 #include "gan/data/toy.h"
 #include "tensor/io/file.h"
 #include "tensor/io/npy.h"
@@ -22,7 +22,7 @@ std::string output_format(const std::string& path) {
   return ext;
 }
 
-void write_samples_png(const std::string& path, const RunConfig& c, const Tensor& samples,
+void write_samples_png(const std::string& path, const gan::RunConfig& c, const Tensor& samples,
                        int64_t per_row) {
   if (c.toy()) {
     gan::ToyData data(c.data);
@@ -39,7 +39,7 @@ void write_samples_npy(const std::string& path, const Tensor& samples) {
   save_npy(path, samples.to(DType::Float32).contiguous());
 }
 
-void write_samples_csv(const std::string& path, const RunConfig& c, const Tensor& samples,
+void write_samples_csv(const std::string& path, const gan::RunConfig& c, const Tensor& samples,
                        const Tensor& labels) {
   const int64_t n = samples.size(0), d = n ? samples.numel() / n : 0;
   std::vector<float> v = samples.to(DType::Float32).contiguous().values<float>();

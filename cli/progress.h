@@ -5,21 +5,21 @@
 #include <cstdint>
 #include <string>
 
-#include "gan/cli/plot.h"
+#include "cli/plot.h"
 
 namespace nash::cli {
 
 class Progress {
  public:
   // first: the step training (re)starts from; total: the run's last step.
-  Progress(int64_t first, int64_t total, int64_t every, bool terminal, bool wasserstein);
+  Progress(int64_t first, int64_t total, int64_t every, bool terminal, bool logit);
   void update(const MetricsRow& row);
   void finish();  // ends the bar's line
 
  private:
   std::string status(const MetricsRow& row, double rate) const;
   int64_t first_, total_, every_;
-  bool terminal_, wasserstein_, drawn_ = false;
+  bool terminal_, logit_, drawn_ = false;
   std::chrono::steady_clock::time_point start_, last_draw_;
 };
 

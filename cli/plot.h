@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "gan/data/toy.h"
-#include "gan/trainer.h"
+#include "gan/objective.h"
 #include "tensor/tensor.h"
 
 namespace nash::cli {
@@ -21,7 +21,8 @@ struct MetricsRow {
 };
 
 // The SVG document; long runs are averaged into at most ~600 points per curve.
-std::string loss_svg(const std::vector<MetricsRow>& rows, gan::Family family);
+// logit: D outputs logits (D(x), D(G(z)) plotted), else a critic (its Wasserstein estimate).
+std::string loss_svg(const std::vector<MetricsRow>& rows, bool logit);
 
 // samples [n, 1] or [n]: a 480x320 histogram over [mean - 5 std, mean + 5 std] of the target
 // N(mean, std^2), whose density is drawn over it in red. Atomic.

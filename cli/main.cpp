@@ -1,4 +1,4 @@
-// The nash program: `nash train`, `nash sample`, `nash eval` (gan/cli/commands.h). Errors end in
+// The nash program: `nash train`, `nash sample`, `nash eval` (cli/commands.h). Errors end in
 // one line on stderr: exit 2 for a usage mistake, 1 for anything else (bad data, a corrupt
 // checkpoint, an unwritable directory).
 #include <cstdio>
@@ -6,8 +6,8 @@
 #include <exception>
 #include <string>
 
-#include "gan/cli/args.h"
-#include "gan/cli/commands.h"
+#include "cli/args.h"
+#include "cli/commands.h"
 
 #ifndef NASH_VERSION
 #define NASH_VERSION "unknown"

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "gan/cli/plot.h"
+#include "cli/plot.h"
 #include "tensor/io/json.h"
 
 namespace nash::cli {
@@ -45,7 +45,7 @@ class RunDir {
   void append(const MetricsRow& row);  // written through at once
   void flush_metrics();
   const std::vector<MetricsRow>& rows() const { return rows_; }
-  void write_loss_svg(gan::Family family) const;  // atomic
+  void write_loss_svg(bool logit) const;  // atomic
 
  private:
   std::string path_;

@@ -2,10 +2,10 @@
 // keep one) in eval mode, and writes them as a PNG picture, an NPY array or CSV.
 #include <cstdio>
 
-#include "gan/cli/args.h"
-#include "gan/cli/commands.h"
-#include "gan/cli/open_run.h"
-#include "gan/cli/samples.h"
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "cli/open_run.h"
+#include "cli/samples.h"
 #include "tensor/creation.h"
 
 namespace nash::cli {
@@ -44,8 +44,8 @@ int sample_command(int argc, char** argv, int first) {
   const int64_t n = a.get_int("n", 64, 1, 10'000'000);
 
   OpenedRun run = open_run(a);
-  Session& s = *run.session;
-  const RunConfig& c = s.config();
+  gan::Run& s = *run.run;
+  const gan::RunConfig& c = s.config();
   Tensor labels;
   int64_t per_row = 0;
   if (a.has("label")) {

@@ -1,5 +1,5 @@
 // Flag parsing for the nash program (see args.h).
-#include "gan/cli/args.h"
+#include "cli/args.h"
 
 #include <cerrno>
 #include <cmath>

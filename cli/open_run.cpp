@@ -1,5 +1,5 @@
 // Opening a run's checkpoint for sampling or evaluation (see open_run.h).
-#include "gan/cli/open_run.h"
+#include "cli/open_run.h"
 
 #include <filesystem>
 
@@ -20,7 +20,7 @@ std::vector<Flag> run_command_flags(const std::string& run_help, std::vector<Fla
 
 Tensor OpenedRun::generate(int64_t n, const Tensor& labels) const {
   Rng rng(seed);
-  return session->generate(session->noise(n, rng), labels);
+  return run->generate(run->noise(n, rng), labels);
 }
 
 OpenedRun open_run(const Args& a) {
@@ -38,9 +38,9 @@ OpenedRun open_run(const Args& a) {
   } else {
     r.checkpoint = a.get_string("checkpoint", "");
   }
-  r.info = read_checkpoint_info(r.checkpoint);
-  r.session = std::make_unique<Session>(r.info.config, nullptr);
-  r.session->load(r.checkpoint);
+  r.info = gan::Run::read_info(r.checkpoint);
+  r.run = std::make_unique<gan::Run>(r.info.config, nullptr);
+  r.run->load(r.checkpoint);
   return r;
 }
 

@@ -1,5 +1,5 @@
 // Progress output (see progress.h).
-#include "gan/cli/progress.h"
+#include "cli/progress.h"
 
 #include <cmath>
 #include <cstdio>
@@ -16,16 +16,16 @@ std::string format_duration(double s) {
   return buf;
 }
 
-Progress::Progress(int64_t first, int64_t total, int64_t every, bool terminal, bool wasserstein)
+Progress::Progress(int64_t first, int64_t total, int64_t every, bool terminal, bool logit)
     : first_(first), total_(total), every_(every > 0 ? every : 1), terminal_(terminal),
-      wasserstein_(wasserstein), start_(std::chrono::steady_clock::now()), last_draw_() {}
+      logit_(logit), start_(std::chrono::steady_clock::now()), last_draw_() {}
 
 std::string Progress::status(const MetricsRow& r, double rate) const {
   const gan::StepStats& s = r.stats;
   const double eta = rate > 0 ? static_cast<double>(total_ - s.step) / rate : NAN;
   char buf[256];
   const int decimals = rate >= 10 ? 0 : rate >= 1 ? 1 : 2;
-  if (wasserstein_) {
+  if (!logit_) {
     std::snprintf(buf, sizeof buf, "%.*f steps/s  ETA %s  critic %.4g  G %.4g  W %.4g", decimals,
                   rate, format_duration(eta).c_str(), s.d_loss, s.g_loss, s.wasserstein);
   } else {

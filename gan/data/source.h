@@ -1,0 +1,46 @@
+// Where a training run's real samples come from. A source hands out batches of n samples (and
+// their labels when it has them) and can report and restore its position, so a resumed run reads
+// exactly the batches an uninterrupted one would have.
+//   toy data:   drawn fresh from the run's Rng (no position to keep)
+//   image data: a shuffled DataLoader over the training images (epoch and position kept)
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "gan/data/toy.h"
+#include "gan/run_config.h"
+#include "nn/data/idx.h"
+#include "nn/data/loader.h"
+
+namespace nash::gan {
+
+class DataSource {
+ public:
+  virtual ~DataSource() = default;
+  // n real samples x [n, ...] (labels [n] int64 when the source has labels, else undefined).
+  virtual nn::Batch next(int64_t n, Rng& rng) = 0;
+  // The position as text ("" when there is none), and its inverse; restore throws nash::Error
+  // naming `where` for a state that does not fit this source.
+  virtual std::string state() const { return ""; }
+  virtual void restore(const std::string& state, const std::string& where) {}
+};
+
+// Samples of a toy data set (gaussian1d, ring, grid), drawn from the run's Rng.
+std::shared_ptr<DataSource> toy_source(const std::string& name);
+
+// Shuffled batches of `batch` images (drop-last epochs, reshuffled per epoch from `seed`).
+// labels may be undefined. A request for another batch size throws.
+std::shared_ptr<DataSource> image_source(Tensor images, Tensor labels, int64_t batch, uint64_t seed);
+
+// The training images of an image run, [N, C, H, W] in [-1, 1], with labels. Sets
+// config.image_size, channels and num_classes from them; throws nash::Error when the files are
+// missing or corrupt or do not fit the model.
+MnistSplit load_training_images(RunConfig& config);
+// The images metrics compare against: the test split if the directory has one, else training.
+MnistSplit load_reference_images(const RunConfig& config);
+
+// The configured data: toy data by name, else load_training_images (which completes config).
+std::shared_ptr<DataSource> open_data(RunConfig& config);
+
+}  // namespace nash::gan

@@ -1,0 +1,43 @@
+// The configuration -> networks map (see zoo.h).
+#include "gan/zoo.h"
+
+#include "gan/data/toy.h"
+#include "gan/objective.h"
+
+namespace nash::gan {
+
+NetworkBuilder network_builder(const RunConfig& c) {
+  const std::string arch = c.architecture();
+  const int64_t z = c.noise_dim;
+  if (arch == "toy-mlp") {
+    const int64_t dim = ToyData(c.data).dim();
+    return [c, z, dim](Rng& init) {
+      auto g = make_mlp_toy_generator(z, dim, c.g, init);
+      auto d = make_mlp_toy_discriminator(dim, c.pack, c.d, init);
+      return Networks{g, d};
+    };
+  }
+  NASH_CHECK(c.image_size >= 1 && c.channels >= 1, "networks for ", c.data,
+             ": the image size and channels are not known yet (open the data first)");
+  const Shape image{c.channels, c.image_size, c.image_size};
+  const int64_t k = c.conditional() ? c.num_classes : 0;
+  if (arch == "dcgan") {
+    NASH_CHECK(c.image_size % 4 == 0 && c.image_size >= 8, c.data, ": DCGAN needs an image size that",
+               " is a multiple of 4 (28, 32, 64, ...), got ", c.image_size);
+    NASH_CHECK(k == 0, "dcgan: the DCGAN networks are unconditional");
+    // A critic whose objective penalises its input gradient must not normalise across samples.
+    const bool batch_norm = !make_objective(c).penalty;
+    return [c, z, batch_norm](Rng& init) {
+      auto g = make_dcgan_generator(z, c.image_size, c.channels, init);
+      auto d = make_dcgan_discriminator(c.image_size, c.channels, batch_norm, init);
+      return Networks{g, d};
+    };
+  }
+  return [z, k, image](Rng& init) {
+    auto g = make_mlp_generator(z, k, image, init);
+    auto d = make_mlp_discriminator(k, image, init);
+    return Networks{g, d};
+  };
+}
+
+}  // namespace nash::gan
