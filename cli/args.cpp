@@ -1,7 +1,10 @@
 // Flag parsing for the nash program (see args.h).
 #include "cli/args.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
+#include <cstdint>
 #include <cmath>
 #include <cstdlib>
 #include <sstream>
@@ -11,15 +14,50 @@ namespace nash::cli {
 namespace {
 std::string dashed(const std::string& name) { return "--" + name; }
 
+// Names compare with '_' and '-' alike and without case: --batch_size, --Batch-Size.
+std::string folded(const std::string& name) {
+  std::string s = name;
+  for (char& c : s) c = c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
 const Flag* find_flag(const std::vector<Flag>& flags, const std::string& name) {
+  const std::string want = folded(name);
   for (const Flag& f : flags) {
-    if (f.name == name) return &f;
+    if (folded(f.name) == want) return &f;
     for (const auto& a : f.aliases)
-      if (a == name) return &f;
+      if (folded(a) == want) return &f;
   }
   return nullptr;
 }
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
 }  // namespace
+
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates,
+                         const std::string& prefix) {
+  const std::string w = folded(word);
+  std::string best;
+  size_t best_distance = std::max<size_t>(2, w.size() / 3) + 1;
+  for (const auto& c : candidates) {
+    const size_t d = edit_distance(w, folded(c));
+    if (d < best_distance) best_distance = d, best = c;
+  }
+  return best.empty() ? "" : " (did you mean " + prefix + best + "?)";
+}
 
 Args parse_args(const std::string& command, const std::vector<Flag>& flags, int argc, char** argv,
                 int first) {
@@ -38,7 +76,25 @@ Args parse_args(const std::string& command, const std::vector<Flag>& flags, int 
       inline_value = true;
     }
     const Flag* flag = find_flag(flags, name);
-    if (!flag) throw UsageError("unknown flag '--" + name + "'");
+    if (!flag) {
+      // Compare against each flag's own names; show the canonical name with its aliases.
+      std::string hint;
+      size_t best = SIZE_MAX;
+      for (const Flag& f : flags) {
+        std::vector<std::string> own{f.name};
+        own.insert(own.end(), f.aliases.begin(), f.aliases.end());
+        for (const auto& n : own) {
+          const size_t d = edit_distance(folded(name), folded(n));
+          if (d < best && d <= std::max<size_t>(2, name.size() / 3)) {
+            best = d;
+            hint = " (did you mean --" + f.name;
+            for (const auto& a : f.aliases) hint += " / --" + a;
+            hint += "?)";
+          }
+        }
+      }
+      throw UsageError("unknown flag '--" + name + "'" + hint);
+    }
     if (args.has(flag->name)) throw UsageError(dashed(flag->name) + " is given twice");
     if (flag->value_name.empty()) {
       if (inline_value) throw UsageError(dashed(flag->name) + " takes no value");

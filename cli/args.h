@@ -44,10 +44,16 @@ class Args {
                     double max = 1e308) const;
 };
 
-// Accepts --name VALUE and --name=VALUE; a flag given twice, an unknown flag, a missing value or
-// a stray positional argument throws UsageError naming it.
+// Accepts --name VALUE and --name=VALUE, with '_' and '-' alike in names (--batch_size is
+// --batch-size); a flag given twice, an unknown flag (with a did-you-mean), a missing value or a
+// stray positional argument throws UsageError naming it.
 Args parse_args(const std::string& command, const std::vector<Flag>& flags, int argc,
                 char** argv, int first);
+
+// " (did you mean X?)" for the candidate closest to `word` when one is close (edit distance,
+// case and '_'/'-' ignored), else "". `prefix` goes before each candidate ("--" for flags).
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates,
+                         const std::string& prefix = "");
 
 // The --help text: the synopsis, a paragraph, then one aligned line per flag.
 std::string usage_text(const std::string& synopsis, const std::string& description,

@@ -29,6 +29,13 @@ const char* kUsage =
 }  // namespace
 
 int main(int argc, char** argv) {
+  // `nash help train` is `nash train --help`.
+  char help_flag[] = "--help";
+  char* help_argv[] = {argv[0], argc > 2 ? argv[2] : nullptr, help_flag, nullptr};
+  if (argc == 3 && !std::strcmp(argv[1], "help")) {
+    argc = 3;
+    argv = help_argv;
+  }
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
       !std::strcmp(argv[1], "help")) {
     std::fputs(kUsage, argc < 2 ? stderr : stdout);
@@ -43,8 +50,8 @@ int main(int argc, char** argv) {
     if (command == "train") return nash::cli::train_command(argc, argv, 2);
     if (command == "sample") return nash::cli::sample_command(argc, argv, 2);
     if (command == "eval") return nash::cli::eval_command(argc, argv, 2);
-    std::fprintf(stderr, "nash: unknown command '%s' (expected train, sample or eval; see nash --help)\n",
-                 command.c_str());
+    std::fprintf(stderr, "nash: unknown command '%s'%s (expected train, sample or eval; see nash --help)\n",
+                 command.c_str(), nash::cli::did_you_mean(command, {"train", "sample", "eval"}).c_str());
     return 2;
   } catch (const nash::cli::UsageError& e) {
     std::fprintf(stderr, "nash %s: %s (see nash %s --help)\n", command.c_str(), e.what(), command.c_str());

@@ -12,6 +12,7 @@ std::vector<Flag> run_command_flags(const std::string& run_help, std::vector<Fla
   flags.insert(flags.begin(),
                {{"run", "RUN_DIR", run_help + " (its checkpoint.safetensors)"},
                 {"checkpoint", "FILE", "a checkpoint file written by nash train, instead of --run"}});
+  flags.push_back({"sample-from", "WHICH", "G's weight average (ema, the default when the run keeps one) or G (g)"});
   flags.push_back({"seed", "S", "seed of the noise (default 0)"});
   flags.push_back({"threads", "T", "worker threads (default: all cores)"});
   flags.push_back({"help", "", "print this help"});
@@ -20,12 +21,15 @@ std::vector<Flag> run_command_flags(const std::string& run_help, std::vector<Fla
 
 Tensor OpenedRun::generate(int64_t n, const Tensor& labels) const {
   Rng rng(seed);
-  return run->generate(run->noise(n, rng), labels);
+  return run->generate(run->noise(n, rng), labels, from_average);
 }
 
 OpenedRun open_run(const Args& a) {
   OpenedRun r;
   r.seed = static_cast<uint64_t>(a.get_int("seed", 0, 0));
+  const std::string which = a.get_string("sample-from", "ema");
+  if (which != "ema" && which != "g") throw UsageError("--sample-from " + which + ": expected ema or g");
+  r.from_average = which == "ema";
   if (a.has("threads")) set_num_threads(static_cast<int>(a.get_int("threads", 1, 1, 1024)));
   if (a.has("run") == a.has("checkpoint"))
     throw UsageError("give exactly one of --run RUN_DIR and --checkpoint FILE");

@@ -13,7 +13,7 @@
 namespace nash::cli {
 
 // A run-opening command's flags: --run and --checkpoint (`run_help` says what the run is for),
-// then the command's own `flags`, then --seed, --threads and --help.
+// then the command's own `flags`, then --sample-from, --seed, --threads and --help.
 std::vector<Flag> run_command_flags(const std::string& run_help, std::vector<Flag> flags);
 
 struct OpenedRun {
@@ -22,8 +22,10 @@ struct OpenedRun {
   std::unique_ptr<gan::Run> run;  // opened for sampling: it has no training data
   uint64_t seed = 0;              // --seed (default 0)
 
-  // n samples [n, ...] from the run's sampler, its noise drawn from an Rng seeded with --seed;
-  // labels [n] int64 for a conditional generator, else undefined.
+  bool from_average = true;       // --sample-from ema (default) or g
+
+  // n samples [n, ...] from G's weight average (or G), its noise drawn from an Rng seeded with
+  // --seed; labels [n] int64 for a conditional generator, else undefined.
   Tensor generate(int64_t n, const Tensor& labels) const;
 };
 

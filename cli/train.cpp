@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
@@ -18,6 +20,7 @@
 #include "cli/run_dir.h"
 #include "cli/samples.h"
 #include "gan/run.h"
+#include "tensor/io/file.h"
 #include "tensor/parallel.h"
 
 #ifndef NASH_VERSION
@@ -32,6 +35,11 @@ namespace {
 const std::vector<Flag>& runtime_flags() {
   static const std::vector<Flag> flags = {
       {"lr", "X", "learning rate of both networks"},
+      {"epochs", "E", "train E passes over the images (sets --steps; image data)", {"n_epochs"}},
+      {"img-size", "S", "the image size the data must have (nash does not resize)", {"img_size"}},
+      {"channels", "C", "the image channels the data must have", {}},
+      {"n-classes", "K", "the classes the data must have", {"n_classes"}},
+      {"sample-from", "WHICH", "grids from G's weight average (ema, the default when --ema > 0) or G itself (g)"},
       {"threads", "T", "worker threads (default: 1 for toy data, all cores for images)", {"n_cpu"}},
       {"out", "DIR", "run directory (default runs/<data>-<model>-<time>)"},
       {"resume", "DIR", "continue the run in DIR exactly where its checkpoint left it"},
@@ -87,6 +95,11 @@ const char* kTrainDescription =
 
 // Flags a resumed run may change; every other flag must agree with the run's settings.
 bool resumable_flag(const std::string& name) { return name == "steps" || is_runtime_flag(name); }
+
+// Data checks, not settings: a resumed run may repeat them.
+bool data_check_flag(const std::string& name) {
+  return name == "img-size" || name == "channels" || name == "n-classes";
+}
 
 // The flags on top of a configuration (the data set's defaults, or a resumed run's settings):
 // --loss first (what applies depends on it), then every other configuration flag, then checks
@@ -158,19 +171,31 @@ struct Runtime {
   int threads = 1;
   int64_t sample_every = 0, checkpoint_every = 0, log_every = 0, stop_at = 0;
   double max_seconds = 0;
+  bool from_average = true;  // grids from G's weight average when there is one
 };
 
-Runtime runtime_settings(const Args& a, const gan::RunConfig& c) {
+// The program's own settings: the flags, else (on --resume) what the run was started with
+// (config.json's "runtime"), else the defaults.
+Runtime runtime_settings(const Args& a, const gan::RunConfig& c, const Json& saved) {
+  auto saved_int = [&saved](const char* key, int64_t fallback) {
+    const Json* v = saved.is_object() ? saved.find(key) : nullptr;
+    return v && v->is_int64() && v->as_int64() >= 1 ? v->as_int64() : fallback;
+  };
   Runtime r;
   const char* env = std::getenv("NASH_NUM_THREADS");
   const int fallback = c.toy() && !env ? 1 : get_num_threads();  // small toy matrices: one core
-  r.threads = static_cast<int>(a.get_int("threads", fallback, 1, 1024));
+  r.threads = static_cast<int>(a.get_int("threads", std::min<int64_t>(saved_int("threads", fallback), 1024), 1, 1024));
   const int64_t every = c.toy() ? 1000 : 500;
-  r.sample_every = a.get_int("sample-every", every, 1);
-  r.checkpoint_every = a.get_int("checkpoint-every", every, 1);
-  r.log_every = a.get_int("log-every", c.toy() ? 500 : 50, 1);
+  r.sample_every = a.get_int("sample-every", saved_int("sample_every", every), 1);
+  r.checkpoint_every = a.get_int("checkpoint-every", saved_int("checkpoint_every", every), 1);
+  r.log_every = a.get_int("log-every", saved_int("log_every", c.toy() ? 500 : 50), 1);
   r.stop_at = a.get_int("stop-at", 0, 1);
   r.max_seconds = a.get_double("max-seconds", 0, 0);
+  const Json* from = saved.is_object() ? saved.find("sample_from") : nullptr;
+  const std::string which = a.get_string("sample-from", from && from->is_string() ? from->as_string() : "ema");
+  if (which != "ema" && which != "g")
+    throw UsageError("--sample-from " + which + ": expected ema or g" + did_you_mean(which, {"ema", "g"}));
+  r.from_average = which == "ema";
   return r;
 }
 
@@ -180,9 +205,19 @@ Json runtime_json(const Runtime& r, const std::string& out, const std::string& c
   j["sample_every"] = r.sample_every;
   j["checkpoint_every"] = r.checkpoint_every;
   j["log_every"] = r.log_every;
+  j["sample_from"] = r.from_average ? "ema" : "g";
   j["run_dir"] = out;
   j["command"] = command;
   return j;
+}
+
+// A network as a table: each parameter's name and shape, and the parameter count.
+void print_network(const char* title, const nn::Module& m) {
+  int64_t total = 0;
+  for (const auto& [name, p] : m.named_parameters()) total += p.numel();
+  std::fprintf(stderr, "  %s: %s, %lld parameters\n", title, m.type_name().c_str(), static_cast<long long>(total));
+  for (const auto& [name, p] : m.named_parameters())
+    std::fprintf(stderr, "    %-28s %s\n", name.c_str(), shape_str(p.shape()).c_str());
 }
 
 void print_banner(const gan::Run& run, const Runtime& r, const std::string& out, int64_t from) {
@@ -195,8 +230,10 @@ void print_banner(const gan::Run& run, const Runtime& r, const std::string& out,
   if (!c.toy()) std::fprintf(stderr, "  images %s (%lldx%lld, %lld channel%s)\n", c.data_dir.c_str(),
                              static_cast<long long>(c.image_size), static_cast<long long>(c.image_size),
                              static_cast<long long>(c.channels), c.channels == 1 ? "" : "s");
-  std::fprintf(stderr, "  objective %s (%s): D minimises %s; G minimises %s\n", o.name.c_str(),
+  std::fprintf(stderr, "  objective %s (%s)\n    D minimises %s\n    G minimises %s\n", o.name.c_str(),
                o.reference.c_str(), o.d_formula.c_str(), o.g_formula.c_str());
+  print_network("G", run.generator());
+  print_network("D", run.discriminator());
   std::fprintf(stderr, "  run directory %s%s\n", out.c_str(),
                from > 0 ? (" (resuming at step " + std::to_string(from) + ")").c_str() : "");
   std::fprintf(stderr, "  seed %llu, threads %d, samples every %lld steps, checkpoint every %lld\n",
@@ -216,19 +253,25 @@ void print_banner(const gan::Run& run, const Runtime& r, const std::string& out,
   std::fprintf(stderr, "%s\n", line.c_str());
 }
 
-int train_loop(gan::Run& session, RunDir& run, const Runtime& rt) {
+int train_loop(gan::Run& session, RunDir& run, const Runtime& rt, double steps_per_epoch) {
   const gan::RunConfig& c = session.config();
   const bool logit = session.objective().logit;
   const int64_t steps = c.steps;
   const int64_t start = session.steps_done();
-  Progress progress(start, steps, rt.log_every, isatty(STDERR_FILENO) != 0, logit);
+  Progress progress({.first = start,
+                     .total = rt.stop_at > 0 ? std::min(steps, std::max(rt.stop_at, start)) : steps,
+                     .every = rt.log_every,
+                     .terminal = isatty(STDERR_FILENO) != 0,
+                     .logit = logit,
+                     .steps_per_epoch = steps_per_epoch,
+                     .time_budget = rt.max_seconds});
   double seconds = run.rows().empty() ? 0 : run.rows().back().seconds;
   int64_t last_checkpoint = start, last_sample = -1;
   const auto t0 = std::chrono::steady_clock::now();
   auto write_sample = [&](int64_t step) {
     const int64_t per_row = c.conditional() ? session.fixed_noise().size(0) / c.num_classes : 0;
     write_samples_png(run.sample_path(step), c,
-                      session.generate(session.fixed_noise(), session.fixed_labels()), per_row);
+                      session.generate(session.fixed_noise(), session.fixed_labels(), rt.from_average), per_row);
     last_sample = step;
   };
   auto checkpoint = [&](int64_t step) {
@@ -273,16 +316,50 @@ int train_loop(gan::Run& session, RunDir& run, const Runtime& rt) {
 }  // namespace
 
 namespace {
-// The run for this invocation: image data is opened (and the configuration completed from it)
-// here, with a hint when the default data set is not installed.
-std::unique_ptr<gan::Run> open_training(const gan::RunConfig& config) {
+// The data for this run (image data completes the configuration from its files), with a hint
+// when the default data set is not installed.
+std::shared_ptr<gan::DataSource> open_training_data(gan::RunConfig& config) {
   try {
-    return std::make_unique<gan::Run>(config);
+    return gan::open_data(config);
   } catch (const Error& e) {
     if (config.data == "fashion-mnist" && !std::filesystem::exists(gan::kFashionMnistDir))
       fail(e.what(), " (install the Debian package dataset-fashion-mnist: scripts/setup.sh)");
     throw;
   }
+}
+
+// --img-size, --channels, --n-classes (PyTorch-GAN's flags) state what the data must be.
+void check_data_flags(const gan::RunConfig& c, const Args& a) {
+  auto check = [&](const char* flag, int64_t actual, const char* what) {
+    if (!a.has(flag)) return;
+    const int64_t want = a.get_int(flag, 0, 1, 1 << 20);
+    if (c.toy()) throw UsageError(std::string("--") + flag + " applies to image data only");
+    if (want != actual)
+      throw UsageError(std::string("--") + flag + " " + std::to_string(want) + ": the " + what + " of " +
+                       c.data_dir + " is " + std::to_string(actual) + " (nash does not resize or convert)");
+  };
+  check("img-size", c.image_size, "image size");
+  check("channels", c.channels, "channel count");
+  check("n-classes", c.num_classes, "class count");
+}
+
+// The model name as typed, folded ("DCGAN", "wgan_gp"), or a usage error with a did-you-mean.
+std::string model_name(const std::string& typed) {
+  std::string m = typed;
+  for (char& ch : m) ch = ch == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (!gan::is_model_name(m))
+    throw UsageError("--model " + typed + ": expected gan, cgan, wgan, wgan-gp or dcgan" +
+                     did_you_mean(typed, {"gan", "cgan", "wgan", "wgan-gp", "dcgan"}));
+  return m;
+}
+
+std::string data_name(const std::string& typed) {
+  std::string d = typed;
+  for (char& ch : d) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (gan::is_toy_data(d) || d == "fashion-mnist" || d == "fashion_mnist") return d == "fashion_mnist" ? "fashion-mnist" : d;
+  if (std::filesystem::is_directory(typed) || std::filesystem::is_regular_file(typed)) return typed;
+  throw UsageError("--data " + typed + ": not gaussian1d, ring, grid or fashion-mnist, nor a directory" +
+                   did_you_mean(typed, {"gaussian1d", "ring", "grid", "fashion-mnist"}));
 }
 }  // namespace
 
@@ -292,9 +369,11 @@ int train_command(int argc, char** argv, int first) {
     std::printf("%s", usage_text(kTrainSynopsis, kTrainDescription, train_flags()).c_str());
     return 0;
   }
+  if (a.has("epochs") && a.has("steps")) throw UsageError("give --steps or --epochs, not both");
   const std::string command = join_command(argc, argv);
   gan::RunConfig config;
   std::unique_ptr<RunDir> run;
+  Json saved_runtime;
   int64_t from = 0;
   if (a.has("resume")) {
     const std::string dir = a.get_string("resume", "");
@@ -306,11 +385,16 @@ int train_command(int argc, char** argv, int first) {
     gan::CheckpointInfo info = gan::Run::read_info(run->checkpoint_path());
     config = info.config;
     from = info.step;
+    try {  // the settings the run was started with (threads, intervals): kept unless overridden
+      saved_runtime = parse_json(read_file(run->config_path())).at("runtime");
+    } catch (const Error&) {
+      saved_runtime = Json();
+    }
     for (const auto& [name, value] : a.values) {
-      if (resumable_flag(name) || name == "out") continue;
+      if (resumable_flag(name) || data_check_flag(name) || name == "out") continue;
       bool same = false;
       if (name == "data" || name == "model") {
-        same = value == (name == "data" ? config.data : config.model);
+        same = name == "data" ? data_name(value) == config.data : model_name(value) == config.model;
       } else {
         Args one;  // this flag alone on top of the run's settings
         one.values[name] = value;
@@ -320,26 +404,17 @@ int train_command(int argc, char** argv, int first) {
       }
       if (!same)
         throw UsageError("--" + name + " " + value + " differs from the settings of the run in " + dir +
-                         "; a resumed run keeps them (only --steps, --threads, --sample-every, "
-                         "--checkpoint-every, --log-every, --stop-at and --max-seconds may change)");
+                         "; a resumed run keeps them (only --steps, --epochs, --threads, --sample-every, "
+                         "--checkpoint-every, --log-every, --stop-at, --max-seconds and --sample-from may change)");
     }
     if (a.has("steps")) {
       Args one;
       one.values["steps"] = a.values.at("steps");
       apply_flags(config, one);
     }
-    if (config.steps <= from) {
-      std::fprintf(stderr, "nash train: %s is already at step %lld of %lld; pass --steps to train further\n",
-                   dir.c_str(), static_cast<long long>(from), static_cast<long long>(config.steps));
-      return 0;
-    }
   } else {
-    const std::string data = a.get_string("data", "fashion-mnist");
-    if (!gan::is_toy_data(data) && data != "fashion-mnist" && !std::filesystem::is_directory(data))
-      throw UsageError("--data " + data + ": not gaussian1d, ring, grid or fashion-mnist, nor a directory");
-    const std::string model = a.get_string("model", "");
-    if (!model.empty() && !gan::is_model_name(model))
-      throw UsageError("--model " + model + ": expected gan, cgan, wgan, wgan-gp or dcgan");
+    const std::string data = data_name(a.get_string("data", "fashion-mnist"));
+    const std::string model = a.has("model") ? model_name(a.get_string("model", "")) : "";
     try {
       config = gan::default_config(data, model);
     } catch (const Error& e) {
@@ -349,23 +424,39 @@ int train_command(int argc, char** argv, int first) {
     apply_flags(config, a);
   }
 
-  const Runtime rt = runtime_settings(a, config);
+  std::shared_ptr<gan::DataSource> data = open_training_data(config);
+  check_data_flags(config, a);
+  const double steps_per_epoch =
+      data->size() > 0 ? static_cast<double>(data->size()) / static_cast<double>(config.batch) : 0;
+  if (a.has("epochs")) {  // PyTorch-GAN's budget: passes over the data
+    if (steps_per_epoch <= 0) throw UsageError("--epochs applies to image data (a toy data set has no size)");
+    const int64_t epochs = a.get_int("epochs", 1, 1, 100000);
+    Args one;
+    one.values["steps"] = std::to_string(static_cast<int64_t>(std::ceil(epochs * steps_per_epoch)));
+    apply_flags(config, one);
+  }
+  if (run && config.steps <= from) {
+    std::fprintf(stderr, "nash train: %s is already at step %lld of %lld; pass --steps to train further\n",
+                 run->path().c_str(), static_cast<long long>(from), static_cast<long long>(config.steps));
+    return 0;
+  }
+  const Runtime rt = runtime_settings(a, config, saved_runtime);
   set_num_threads(rt.threads);
-  std::unique_ptr<gan::Run> session = open_training(config);
+  gan::Run session(config, data);
   if (run) {
-    session->load(run->checkpoint_path());
-    NASH_CHECK(session->steps_done() == from, run->checkpoint_path(), ": step changed while loading");
+    session.load(run->checkpoint_path());
+    NASH_CHECK(session.steps_done() == from, run->checkpoint_path(), ": step changed while loading");
     run->open_metrics(from);
   } else {
     run = std::make_unique<RunDir>(a.get_string("out", default_out(config)));
     run->create();
   }
-  Json saved = gan::config_to_json(session->config());
+  Json saved = gan::config_to_json(session.config());
   saved["runtime"] = runtime_json(rt, run->path(), command);
   run->write_config(saved);
   if (from == 0) run->open_metrics(-1);
-  print_banner(*session, rt, run->path(), from);
-  return train_loop(*session, *run, rt);
+  print_banner(session, rt, run->path(), from);
+  return train_loop(session, *run, rt, steps_per_epoch);
 }
 
 }  // namespace nash::cli

@@ -184,8 +184,13 @@ Tensor Run::class_blocks(int64_t n) const {
   return from_vector(labels, {n});
 }
 
-Tensor Run::generate(const Tensor& z, const Tensor& labels) const {
-  Generator& g = sampler();
+double Run::average_decay(int64_t step) const {
+  const double t = static_cast<double>(step);
+  return std::min(config_.ema, (1.0 + t) / (10.0 + t));
+}
+
+Tensor Run::generate(const Tensor& z, const Tensor& labels, bool from_average) const {
+  Generator& g = from_average ? sampler() : *g_;
   const bool was_training = g.is_training();
   g.eval();
   NoGradGuard no_grad;

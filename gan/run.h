@@ -75,8 +75,12 @@ class Run {
   const Objective& objective() const { return objective_; }
   Generator& generator() const { return *g_; }
   Discriminator& discriminator() const { return *d_; }
-  // The network samples come from: G's weight average (config.ema > 0), else G.
+  // The network samples come from by default: G's weight average (config.ema > 0), else G.
   Generator& sampler() const { return average_ ? *average_ : *g_; }
+  bool has_average() const { return average_ != nullptr; }
+  // The decay the average moved with at a step: min(ema, (1 + t) / (10 + t)), so that early on
+  // (t small) the average follows G instead of holding on to G's random initial weights.
+  double average_decay(int64_t step) const;
   nn::optim::Optimizer& g_optimizer() const { return *opt_g_; }
   nn::optim::Optimizer& d_optimizer() const { return *opt_d_; }
   Rng& rng() { return rng_; }
@@ -88,9 +92,10 @@ class Run {
   // Labels for n samples, class by class in equal blocks (row r of a K-row grid is class r).
   // Undefined for unconditional runs.
   Tensor class_blocks(int64_t n) const;
-  // Samples [n, ...] from sampler() in eval mode (BatchNorm on running statistics, so a sample
-  // does not depend on its batch), without a graph, in chunks so any n fits.
-  Tensor generate(const Tensor& z, const Tensor& labels) const;
+  // Samples [n, ...] in eval mode (BatchNorm on running statistics, so a sample does not depend
+  // on its batch), without a graph, in chunks so any n fits: from sampler(), or from G itself
+  // when from_average is false.
+  Tensor generate(const Tensor& z, const Tensor& labels, bool from_average = true) const;
   // n samples from a stream of their own (Stream::Eval): the same at every call.
   Tensor evaluation_samples(int64_t n, const Tensor& labels = Tensor()) const;
   // The fixed batch the sample grids are drawn from (labels undefined unless conditional).

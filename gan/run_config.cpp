@@ -1,6 +1,7 @@
 // The run configuration's field list and defaults (see run_config.h).
 #include "gan/run_config.h"
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -298,7 +299,15 @@ void set_field(RunConfig& c, const std::string& key, const std::string& value) {
              limits_text(*f), ", got ", value);
       }
       break;
-    case Kind::Text: v = Json(value); break;
+    case Kind::Text: {
+      // Names as people type them: "DCGAN" and "wgan_gp" are dcgan and wgan-gp.
+      std::string folded = value;
+      for (char& ch : folded) ch = ch == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      bool known = false;
+      for (const auto& choice : f->choices) known = known || choice == folded;
+      v = Json(known ? folded : value);
+      break;
+    }
     case Kind::Bool:
       NASH_CHECK(value == "1" || value == "0" || value == "true" || value == "false", f->key,
                  " must be 0 or 1, got ", value);

@@ -96,7 +96,7 @@ StepStats Run::step() {
   StepStats s;
   for (int64_t i = 0; i < objective_.d_steps; ++i) discriminator_step(s);
   generator_step(s);
-  if (average_) ema_update(*average_, *g_, config_.ema);  // avg <- ema avg + (1 - ema) G
+  if (average_) ema_update(*average_, *g_, average_decay(steps_));  // avg <- d avg + (1 - d) G
   s.step = ++steps_;
   s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   for (auto& hook : step_hooks_) hook(*this, s);

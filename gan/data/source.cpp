@@ -31,6 +31,7 @@ class ImageSource : public DataSource {
                " asked of a loader of batches of ", loader_.options().batch_size);
     return loader_.next();
   }
+  int64_t size() const override { return loader_.size(); }
   std::string state() const override {
     return std::to_string(loader_.epoch()) + " " + std::to_string(loader_.position());
   }

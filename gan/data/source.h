@@ -20,6 +20,8 @@ class DataSource {
   virtual ~DataSource() = default;
   // n real samples x [n, ...] (labels [n] int64 when the source has labels, else undefined).
   virtual nn::Batch next(int64_t n, Rng& rng) = 0;
+  // How many samples the source holds (an epoch), or 0 for one that draws without end (toy data).
+  virtual int64_t size() const { return 0; }
   // The position as text ("" when there is none), and its inverse; restore throws nash::Error
   // naming `where` for a state that does not fit this source.
   virtual std::string state() const { return ""; }

@@ -136,11 +136,17 @@ TEST_CASE("samples come from the running average of G's weights when ema > 0", "
     CHECK(allclose(a[i].value(), w[i].value()));  // before any step the average is G itself
     expected.push_back(w[i].value().clone());
   }
-  for (int step = 0; step < 3; ++step) {
+  // The decay ramps up, min(ema, (1 + t) / (10 + t)): early averages follow G.
+  CHECK(run.average_decay(0) == Approx(0.1));
+  CHECK(run.average_decay(20) == Approx(0.7));   // 21/30
+  CHECK(run.average_decay(30) == Approx(0.75));  // 31/40 > 0.75: capped at ema
+  for (int step = 0; step < 25; ++step) {
+    const double d = std::min(0.75, (1.0 + step) / (10.0 + step));
+    CHECK(run.average_decay(step) == Approx(d));
     run.step();
     for (size_t i = 0; i < w.size(); ++i) {
-      expected[i] = add(mul(expected[i], 0.75), mul(w[i].value(), 0.25));  // 0.75 avg + 0.25 w
-      CHECK(allclose(a[i].value(), expected[i], 1e-5, 1e-7));
+      expected[i] = add(mul(expected[i], d), mul(w[i].value(), 1 - d));  // d avg + (1 - d) w
+      CHECK(allclose(a[i].value(), expected[i], 1e-5, 1e-6));
     }
   }
   c.ema = 0;

@@ -1,0 +1,195 @@
+// What a newcomer sees from `nash train`: a short run's grid already shows training, PyTorch-GAN's
+// flag names and epochs work, typos get a did-you-mean, a resumed run keeps every setting, and the
+// progress line fits the terminal.
+#include <zlib.h>
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstdlib>
+
+#include "cli/cli_test_util.h"
+#include "cli/progress.h"
+#include "fashion_data.h"
+#include "tensor/io/json.h"
+
+using namespace nash;
+using namespace nash_cli_test;
+
+namespace {
+// The gray pixels of a PNG that nash wrote (one IDAT, 8-bit gray, filter 0 on every row).
+std::vector<uint8_t> read_gray_png(const std::string& path, uint32_t& width, uint32_t& height) {
+  const std::string b = slurp(path);
+  std::tie(width, height) = png_size(path);
+  REQUIRE(uint8_t(b[24]) == 8);  // bit depth
+  REQUIRE(uint8_t(b[25]) == 0);  // gray
+  auto be32 = [&](size_t at) {
+    return (uint32_t(uint8_t(b[at])) << 24) | (uint32_t(uint8_t(b[at + 1])) << 16) |
+           (uint32_t(uint8_t(b[at + 2])) << 8) | uint32_t(uint8_t(b[at + 3]));
+  };
+  std::string packed;
+  for (size_t at = 8; at + 8 <= b.size();) {
+    const uint32_t len = be32(at);
+    if (b.compare(at + 4, 4, "IDAT") == 0) packed += b.substr(at + 8, len);
+    at += 12 + len;
+  }
+  std::vector<uint8_t> raw(static_cast<size_t>(height) * (width + 1));
+  uLongf raw_size = raw.size();
+  REQUIRE(uncompress(raw.data(), &raw_size, reinterpret_cast<const Bytef*>(packed.data()), packed.size()) == Z_OK);
+  REQUIRE(raw_size == raw.size());
+  std::vector<uint8_t> pixels;
+  for (uint32_t y = 0; y < height; ++y) {
+    REQUIRE(raw[y * (width + 1)] == 0);  // filter None
+    pixels.insert(pixels.end(), raw.begin() + y * (width + 1) + 1, raw.begin() + (y + 1) * (width + 1));
+  }
+  return pixels;
+}
+
+// The mean over pairs of tiles of the mean absolute pixel difference (0-255) in an 8x8 grid of
+// 28x28 tiles with 2-pixel padding: 0 for 64 copies of one image.
+double grid_diversity(const std::string& path) {
+  uint32_t w = 0, h = 0;
+  const std::vector<uint8_t> px = read_gray_png(path, w, h);
+  REQUIRE(w == 8 * 30 + 2);
+  REQUIRE(h == 8 * 30 + 2);
+  auto tile = [&](int t, int y, int x) { return px[(2 + (t / 8) * 30 + y) * w + 2 + (t % 8) * 30 + x]; };
+  double total = 0;
+  int pairs = 0;
+  for (int a = 0; a < 64; ++a)
+    for (int b = a + 1; b < 64; ++b, ++pairs) {
+      double d = 0;
+      for (int y = 0; y < 28; ++y)
+        for (int x = 0; x < 28; ++x) d += std::abs(int(tile(a, y, x)) - int(tile(b, y, x)));
+      total += d / (28 * 28);
+    }
+  return total / pairs;
+}
+
+int64_t last_metrics_step(const std::string& path) {
+  const auto rows = lines_of(slurp(path));
+  REQUIRE(rows.size() >= 2);
+  return std::stoll(rows.back().substr(0, rows.back().find(',')));
+}
+}  // namespace
+
+TEST_CASE("a 300-step Fashion-MNIST run's grid already shows varied samples", "[cli][fashion]") {
+  if (!test::fashion_installed()) {
+    WARN("Fashion-MNIST is not installed; skipped");
+    return;
+  }
+  TempDir dir;
+  Result r = nash_run({"train", "--steps", "300", "--threads", "2", "--out", "run"}, dir);
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  // The default grid comes from G's weight average (decay 0.999), which ramps up from
+  // (1 + t) / (10 + t): at step 300 it follows G. An average that started from G's initial weights
+  // with the full decay shows 64 near-identical grey tiles here (measured: diversity 1.97; with
+  // the ramp 39.5).
+  const double average = grid_diversity(dir / "run/samples/step_300.png");
+  INFO("grid diversity (mean pairwise |pixel difference|, 0-255): " << average);
+  CHECK(average > 20);
+  Result g = nash_run({"sample", "--run", "run", "--n", "64", "--sample-from", "g", "--out", "g.png"}, dir, "g");
+  INFO(g.err);
+  REQUIRE(g.code == 0);
+  CHECK(grid_diversity(dir / "g.png") > 20);
+}
+
+TEST_CASE("PyTorch-GAN's flags and epochs train the same budget", "[cli][fashion]") {
+  if (!test::fashion_installed()) {
+    WARN("Fashion-MNIST is not installed; skipped");
+    return;
+  }
+  TempDir dir;
+  Result r = nash_run({"train", "--n_epochs", "1", "--batch_size", "64", "--lr", "0.0002", "--b1", "0.5",
+                       "--latent_dim", "100", "--sample_interval", "400", "--img_size", "28", "--channels",
+                       "1", "--n_classes", "10", "--threads", "2", "--out", "run"},
+                      dir);
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  CHECK(last_metrics_step(dir / "run/metrics.csv") == 938);  // ceil(60000 / 64)
+  CHECK(fs::exists(dir / "run/samples/step_400.png"));
+  CHECK(fs::exists(dir / "run/samples/step_800.png"));
+  CHECK(r.err.find("epoch 1") != std::string::npos);
+  CHECK(r.err.find("epoch 2") == std::string::npos);
+  const Json config = parse_json(slurp(dir / "run/config.json"));
+  CHECK(config.at("steps").as_int64() == 938);
+  CHECK(config.at("lr_d").as_number() == 0.0002);
+  CHECK(config.at("runtime").at("sample_every").as_int64() == 400);
+  Result bad = nash_run({"train", "--img_size", "32", "--steps", "1", "--out", "x"}, dir, "bad");
+  require_one_line_error(bad, 2, "--img-size 32: the image size of /usr/share/datasets/fashion-mnist is 28");
+}
+
+TEST_CASE("typos get a did-you-mean; names fold case and underscores", "[cli]") {
+  TempDir dir;
+  require_one_line_error(nash_run({"train", "--epoch", "3"}, dir), 2,
+                         "unknown flag '--epoch' (did you mean --epochs / --n_epochs?)");
+  require_one_line_error(nash_run({"train", "--model", "wgan_gpp", "--data", "ring"}, dir), 2,
+                         "(did you mean wgan-gp?)");
+  require_one_line_error(nash_run({"trian"}, dir), 2, "unknown command 'trian' (did you mean train?)");
+  require_one_line_error(nash_run({"train", "--data", "rign"}, dir), 2, "(did you mean ring?)");
+  require_one_line_error(nash_run({"train", "--data", "ring", "--epochs", "2"}, dir), 2,
+                         "--epochs applies to image data");
+  Result ok = nash_run({"train", "--data", "RING", "--model", "WGAN_GP", "--steps", "2", "--Batch_Size", "64",
+                        "--out", "run"},
+                       dir, "ok");
+  INFO(ok.err);
+  REQUIRE(ok.code == 0);
+  const Json config = parse_json(slurp(dir / "run/config.json"));
+  CHECK(config.at("model").as_string() == "wgan-gp");
+  CHECK(config.at("data").as_string() == "ring");
+  CHECK(config.at("batch").as_int64() == 64);
+  Result help = nash_run({"help", "train"}, dir, "help");
+  CHECK(help.code == 0);
+  CHECK(help.out.find("usage: nash train") != std::string::npos);
+}
+
+TEST_CASE("a resumed run keeps every setting it was started with", "[cli]") {
+  TempDir dir;
+  Result first = nash_run({"train", "--data", "gaussian1d", "--steps", "40", "--sample-every", "7",
+                           "--checkpoint-every", "9", "--log-every", "5", "--threads", "2",
+                           "--sample-from", "g", "--stop-at", "20", "--out", "run"},
+                          dir, "first");
+  INFO(first.err);
+  REQUIRE(first.code == 0);
+  Result second = nash_run({"train", "--resume", "run"}, dir, "second");
+  INFO(second.err);
+  REQUIRE(second.code == 0);
+  const Json runtime = parse_json(slurp(dir / "run/config.json")).at("runtime");
+  CHECK(runtime.at("sample_every").as_int64() == 7);
+  CHECK(runtime.at("checkpoint_every").as_int64() == 9);
+  CHECK(runtime.at("log_every").as_int64() == 5);
+  CHECK(runtime.at("threads").as_int64() == 2);
+  CHECK(runtime.at("sample_from").as_string() == "g");
+  CHECK(second.err.find("threads 2, samples every 7 steps, checkpoint every 9") != std::string::npos);
+  CHECK(second.err.find("step 25/40") != std::string::npos);  // --log-every 5 kept
+  for (int step : {21, 28, 35, 40}) CHECK(fs::exists(dir / ("run/samples/step_" + std::to_string(step) + ".png")));
+  CHECK_FALSE(fs::exists(dir / "run/samples/step_30.png"));  // --sample-every 7 kept
+  // Overridden on the command line, a runtime setting changes and is saved.
+  Result third = nash_run({"train", "--resume", "run", "--steps", "50", "--sample-every", "3"}, dir, "third");
+  REQUIRE(third.code == 0);
+  CHECK(parse_json(slurp(dir / "run/config.json")).at("runtime").at("sample_every").as_int64() == 3);
+}
+
+TEST_CASE("the progress line fits the terminal's width", "[cli]") {
+  cli::MetricsRow row;
+  row.stats.step = 1234;
+  row.stats.d_loss = 1.2345;
+  row.stats.g_loss = 0.98765;
+  row.stats.d_real = 0.5;
+  row.stats.d_fake = 0.4;
+  cli::Progress bar({.first = 0, .total = 20000, .terminal = true, .steps_per_epoch = 937.5});
+  const std::string wide = bar.line(row, 150.0, 8.2, 200);
+  CHECK(wide.find("[") == 0);
+  CHECK(wide.find("epoch 2") != std::string::npos);
+  CHECK(wide.find("D(G(z))") != std::string::npos);
+  for (size_t width : {120, 100, 80, 60, 40, 20}) {
+    const std::string narrow = bar.line(row, 150.0, 8.2, width);
+    INFO(width << ": " << narrow);
+    CHECK(narrow.size() <= width);
+    CHECK(narrow.find("1234/20000") != std::string::npos);
+  }
+  // With a time budget that ends the run first, the bar and the ETA follow the clock.
+  cli::Progress timed({.first = 0, .total = 20000, .terminal = false, .time_budget = 120});
+  const std::string t = timed.line(row, 150.0, 30.0, 1000);
+  CHECK(t.find("30s/2m00s") != std::string::npos);
+  CHECK(t.find("ETA 1m30s") != std::string::npos);
+}
