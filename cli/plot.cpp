@@ -1,4 +1,4 @@
-// Loss curves (SVG) and toy sample plots (PNG), drawn without a plotting library (see plot.h).
+// The run's charts as SVG (see plot.h).
 #include "cli/plot.h"
 
 #include <algorithm>
@@ -7,12 +7,13 @@
 #include <numbers>
 #include <sstream>
 
+#include "gan/data/toy.h"
 #include "tensor/io/png.h"
+#include "tensor/ops.h"
 
 namespace nash::cli {
 
 namespace {
-// ---- SVG loss curves ---------------------------------------------------------------------
 struct Series {
   std::string name, color;
   std::vector<double> x, y;
@@ -32,46 +33,94 @@ std::string fmt(double v) {
   return buf;
 }
 
-// One panel: axes, ticks, labels, a legend and the series as polylines.
-void panel(std::ostringstream& o, const std::vector<Series>& series, double top, double height,
-           double width, const std::string& title, double x_max) {
-  const double left = 70, right = width - 20, bottom = top + height;
+std::string escaped(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '<') out += "&lt;";
+    else if (c == '>') out += "&gt;";
+    else if (c == '&') out += "&amp;";
+    else out += c;
+  }
+  return out;
+}
+
+void begin(std::ostringstream& o, double width, double height, const std::string& title) {
+  o << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\""
+    << width << "\" height=\"" << height << "\" font-family=\"sans-serif\" font-size=\"11\">\n"
+    << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+    << "<text x=\"" << width / 2 << "\" y=\"18\" text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\">"
+    << escaped(title) << "</text>\n";
+}
+
+// A plot area: the data box, ticks with numbers on both axes, axis labels and a subtitle.
+struct Axes {
+  double left, top, width, height, x_lo, x_hi, y_lo, y_hi;
+  double px(double x) const { return left + width * (x - x_lo) / (x_hi - x_lo); }
+  double py(double y) const { return top + height - height * (y - y_lo) / (y_hi - y_lo); }
+
+  void draw(std::ostringstream& o, const std::string& subtitle, const std::string& x_label,
+            const std::string& y_label) const {
+    const double bottom = top + height, right = left + width;
+    o << "<text x=\"" << left << "\" y=\"" << top - 8 << "\" font-weight=\"bold\">" << escaped(subtitle) << "</text>\n";
+    o << "<rect x=\"" << left << "\" y=\"" << top << "\" width=\"" << width << "\" height=\"" << height
+      << "\" fill=\"none\" stroke=\"#888\"/>\n";
+    const double ys = tick_step(y_hi - y_lo, 5);
+    for (double t = std::ceil(y_lo / ys) * ys; t <= y_hi + 1e-12; t += ys)
+      o << "<line x1=\"" << left << "\" x2=\"" << right << "\" y1=\"" << py(t) << "\" y2=\"" << py(t)
+        << "\" stroke=\"#eee\"/><text x=\"" << left - 6 << "\" y=\"" << py(t) + 4
+        << "\" text-anchor=\"end\">" << fmt(t) << "</text>\n";
+    const double xs = tick_step(x_hi - x_lo, 8);
+    for (double t = std::ceil(x_lo / xs) * xs; t <= x_hi + 1e-12; t += xs)
+      o << "<line x1=\"" << px(t) << "\" x2=\"" << px(t) << "\" y1=\"" << bottom << "\" y2=\"" << bottom + 4
+        << "\" stroke=\"#888\"/><text x=\"" << px(t) << "\" y=\"" << bottom + 16
+        << "\" text-anchor=\"middle\">" << fmt(t) << "</text>\n";
+    o << "<text x=\"" << left + width / 2 << "\" y=\"" << bottom + 32 << "\" text-anchor=\"middle\">"
+      << escaped(x_label) << "</text>\n";
+    o << "<text transform=\"translate(" << left - 48 << "," << top + height / 2
+      << ") rotate(-90)\" text-anchor=\"middle\">" << escaped(y_label) << "</text>\n";
+  }
+
+  // The legend to the right of the data box: a swatch and a name per entry.
+  void legend(std::ostringstream& o, const std::vector<std::pair<std::string, std::string>>& entries) const {
+    double y = top + 10;
+    for (const auto& [name, color] : entries) {
+      o << "<rect x=\"" << left + width + 14 << "\" y=\"" << y - 7 << "\" width=\"12\" height=\"8\" fill=\""
+        << color << "\"/><text x=\"" << left + width + 32 << "\" y=\"" << y << "\">" << escaped(name) << "</text>\n";
+      y += 18;
+    }
+  }
+};
+
+Axes axes_for(const std::vector<Series>& series, double left, double top, double width, double height,
+              double x_max, std::vector<double> marks = {}) {
   double lo = INFINITY, hi = -INFINITY;
   for (const auto& s : series)
     for (double v : s.y)
       if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
+  for (double m : marks) lo = std::min(lo, m), hi = std::max(hi, m);
   if (!(lo <= hi)) lo = 0, hi = 1;
   if (hi - lo < 1e-9) lo -= 0.5, hi += 0.5;
   const double pad = 0.05 * (hi - lo);
-  lo -= pad, hi += pad;
-  const double xs = x_max > 0 ? x_max : 1;
-  auto px = [&](double x) { return left + (right - left) * x / xs; };
-  auto py = [&](double y) { return bottom - height * (y - lo) / (hi - lo); };
+  return Axes{left, top, width, height, 0, x_max > 0 ? x_max : 1, lo - pad, hi + pad};
+}
 
-  o << "<text x=\"" << left << "\" y=\"" << top - 8 << "\" font-weight=\"bold\">" << title << "</text>\n";
-  o << "<rect x=\"" << left << "\" y=\"" << top << "\" width=\"" << right - left << "\" height=\""
-    << height << "\" fill=\"none\" stroke=\"#888\"/>\n";
-  const double ys = tick_step(hi - lo, 5);
-  for (double t = std::ceil(lo / ys) * ys; t <= hi; t += ys) {
-    o << "<line x1=\"" << left << "\" x2=\"" << right << "\" y1=\"" << py(t) << "\" y2=\"" << py(t)
-      << "\" stroke=\"#eee\"/><text x=\"" << left - 6 << "\" y=\"" << py(t) + 4
-      << "\" text-anchor=\"end\">" << fmt(t) << "</text>\n";
-  }
-  const double xt = tick_step(xs, 8);
-  for (double t = 0; t <= xs + 1e-9; t += xt) {
-    o << "<line x1=\"" << px(t) << "\" x2=\"" << px(t) << "\" y1=\"" << bottom << "\" y2=\""
-      << bottom + 4 << "\" stroke=\"#888\"/><text x=\"" << px(t) << "\" y=\"" << bottom + 16
-      << "\" text-anchor=\"middle\">" << fmt(t) << "</text>\n";
-  }
-  double lx = left + 10;
+void curves(std::ostringstream& o, const Axes& a, const std::vector<Series>& series) {
+  std::vector<std::pair<std::string, std::string>> entries;
   for (const auto& s : series) {
     o << "<polyline fill=\"none\" stroke=\"" << s.color << "\" stroke-width=\"1.2\" points=\"";
     for (size_t i = 0; i < s.x.size(); ++i)
-      if (std::isfinite(s.y[i])) o << px(s.x[i]) << "," << py(s.y[i]) << " ";
-    o << "\"/>\n<rect x=\"" << lx << "\" y=\"" << top + 8 << "\" width=\"12\" height=\"3\" fill=\""
-      << s.color << "\"/><text x=\"" << lx + 16 << "\" y=\"" << top + 14 << "\">" << s.name << "</text>\n";
-    lx += 20 + 8.0 * static_cast<double>(s.name.size()) + 16;
+      if (std::isfinite(s.y[i])) o << a.px(s.x[i]) << "," << a.py(s.y[i]) << " ";
+    o << "\"/>\n";
+    entries.emplace_back(s.name, s.color);
   }
+  a.legend(o, entries);
+}
+
+// A dashed horizontal line at y with its name (an equilibrium value).
+void mark(std::ostringstream& o, const Axes& a, double y, const std::string& name) {
+  o << "<line x1=\"" << a.left << "\" x2=\"" << a.left + a.width << "\" y1=\"" << a.py(y) << "\" y2=\""
+    << a.py(y) << "\" stroke=\"#555\" stroke-dasharray=\"4 3\"/><text x=\"" << a.left + a.width - 4
+    << "\" y=\"" << a.py(y) - 3 << "\" text-anchor=\"end\" fill=\"#555\">" << escaped(name) << "</text>\n";
 }
 
 // Bucket means of `value(row)` so at most ~600 points are drawn.
@@ -88,143 +137,139 @@ Series series(const std::vector<MetricsRow>& rows, const std::string& name, cons
   }
   return s;
 }
+
+std::vector<double> values(const Tensor& t) { return t.to(DType::Float64).contiguous().values<double>(); }
+
+constexpr const char* kReal = "#1f77b4";  // real data: blue
+constexpr const char* kFake = "#d62728";  // G's samples: red
+
+std::string base64(const std::vector<uint8_t>& bytes) {
+  static const char* table = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (size_t i = 0; i < bytes.size(); i += 3) {
+    const uint32_t v = (uint32_t(bytes[i]) << 16) | (i + 1 < bytes.size() ? uint32_t(bytes[i + 1]) << 8 : 0) |
+                       (i + 2 < bytes.size() ? uint32_t(bytes[i + 2]) : 0);
+    out += table[(v >> 18) & 63];
+    out += table[(v >> 12) & 63];
+    out += i + 1 < bytes.size() ? table[(v >> 6) & 63] : '=';
+    out += i + 2 < bytes.size() ? table[v & 63] : '=';
+  }
+  return out;
+}
 }  // namespace
 
-std::string loss_svg(const std::vector<MetricsRow>& rows, bool logit) {
-  const double width = 900, height = 560;
-  const bool w = !logit;
+std::string loss_svg(const std::vector<MetricsRow>& rows, bool logit, const std::string& title) {
+  const double width = 900, height = 600, left = 70, plot_w = 620;
   const double x_max = rows.empty() ? 1 : static_cast<double>(rows.back().stats.step);
   std::ostringstream o;
-  o << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\""
-    << width << "\" height=\"" << height << "\" font-family=\"sans-serif\" font-size=\"11\">\n"
-    << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  panel(o, {series(rows, w ? "critic loss" : "D loss", "#1f77b4", [](const MetricsRow& r) { return r.stats.d_loss; }),
-            series(rows, "G loss", "#d62728", [](const MetricsRow& r) { return r.stats.g_loss; })},
-        30, 210, width, "losses per G step", x_max);
-  if (w) {
-    panel(o, {series(rows, "Wasserstein estimate E f(x) - E f(G(z))", "#2ca02c",
-                     [](const MetricsRow& r) { return r.stats.wasserstein; })},
-          300, 210, width, "critic", x_max);
+  begin(o, width, height, title);
+  std::vector<Series> losses{
+      series(rows, logit ? "D loss" : "critic loss", "#1f77b4", [](const MetricsRow& r) { return r.stats.d_loss; }),
+      series(rows, "G loss", "#d62728", [](const MetricsRow& r) { return r.stats.g_loss; })};
+  // The minimax game's value at equilibrium: D(x) = D(G(z)) = 1/2 gives D's loss log 4.
+  const std::vector<double> value_marks = logit ? std::vector<double>{std::log(4.0)} : std::vector<double>{};
+  Axes top = axes_for(losses, left, 50, plot_w, 200, x_max, value_marks);
+  top.draw(o, "losses per G step", "G step", "loss");
+  if (logit) mark(o, top, std::log(4.0), "log 4");
+  curves(o, top, losses);
+  std::vector<Series> outputs;
+  if (logit) {
+    outputs = {series(rows, "D(x)", "#2ca02c", [](const MetricsRow& r) { return r.stats.d_real; }),
+               series(rows, "D(G(z))", "#ff7f0e", [](const MetricsRow& r) { return r.stats.d_fake; })};
   } else {
-    panel(o, {series(rows, "D(x)", "#2ca02c", [](const MetricsRow& r) { return r.stats.d_real; }),
-              series(rows, "D(G(z))", "#ff7f0e", [](const MetricsRow& r) { return r.stats.d_fake; })},
-          300, 210, width, "discriminator outputs", x_max);
+    outputs = {series(rows, "E f(x) - E f(G(z))", "#2ca02c", [](const MetricsRow& r) { return r.stats.wasserstein; })};
   }
-  o << "<text x=\"" << width / 2 << "\" y=\"" << height - 12 << "\" text-anchor=\"middle\">G step</text>\n";
+  Axes bottom = axes_for(outputs, left, 330, plot_w, 200, x_max, logit ? std::vector<double>{0, 1} : std::vector<double>{});
+  bottom.draw(o, logit ? "discriminator outputs (probabilities)" : "critic: Wasserstein estimate", "G step",
+              logit ? "mean D" : "estimate");
+  if (logit) mark(o, bottom, 0.5, "1/2");
+  curves(o, bottom, outputs);
   o << "</svg>\n";
   return o.str();
 }
 
-// ---- PNG plots ---------------------------------------------------------------------------
-namespace {
-struct Rgb {
-  uint8_t r, g, b;
-};
-
-struct Canvas {
-  int64_t w, h;
-  std::vector<uint8_t> px;
-  Canvas(int64_t width, int64_t height) : w(width), h(height), px(static_cast<size_t>(w * h * 3), 255) {}
-  // Blends colour c over pixel (x, y) with opacity a.
-  void put(int64_t x, int64_t y, Rgb c, double a = 1.0) {
-    if (x < 0 || y < 0 || x >= w || y >= h) return;
-    uint8_t* p = &px[static_cast<size_t>((y * w + x) * 3)];
-    const uint8_t v[3] = {c.r, c.g, c.b};
-    for (int i = 0; i < 3; ++i) p[i] = static_cast<uint8_t>(std::lround(p[i] * (1 - a) + v[i] * a));
-  }
-  void fill(int64_t x0, int64_t y0, int64_t x1, int64_t y1, Rgb c, double a = 1.0) {
-    for (int64_t y = std::max<int64_t>(0, y0); y < std::min(h, y1); ++y)
-      for (int64_t x = std::max<int64_t>(0, x0); x < std::min(w, x1); ++x) put(x, y, c, a);
-  }
-  void line(double x0, double y0, double x1, double y1, Rgb c) {
-    const int64_t n = static_cast<int64_t>(std::max(std::abs(x1 - x0), std::abs(y1 - y0))) + 1;
-    for (int64_t i = 0; i <= n; ++i) {
-      double t = static_cast<double>(i) / n;
-      put(std::lround(x0 + t * (x1 - x0)), std::lround(y0 + t * (y1 - y0)), c);
+std::string toy_svg(const Tensor& samples, const std::string& data_name, const std::string& title) {
+  gan::ToyData data(data_name);
+  Rng rng(0);  // the same real samples in every frame
+  const Tensor real = data.sample(samples.size(0), rng);
+  std::ostringstream o;
+  if (data.dim() == 1) {
+    const double mean = gan::kGaussianMean, sd = gan::kGaussianStd, lo = mean - 5 * sd, hi = mean + 5 * sd;
+    const int bins = 60;
+    auto histogram = [&](const Tensor& t) {
+      std::vector<double> h(bins, 0.0);
+      const std::vector<double> v = values(t);
+      for (double x : v) {
+        const int b = static_cast<int>(std::floor((x - lo) / (hi - lo) * bins));
+        if (b >= 0 && b < bins) h[static_cast<size_t>(b)] += 1.0 / (static_cast<double>(v.size()) * (hi - lo) / bins);
+      }
+      return h;
+    };
+    const std::vector<double> hf = histogram(samples), hr = histogram(real);
+    const double peak = 1.0 / (sd * std::sqrt(2 * std::numbers::pi));
+    double y_hi = 1.3 * peak;
+    for (double v : hf) y_hi = std::max(y_hi, 1.05 * v);
+    begin(o, 640, 380, title);
+    Axes a{70, 50, 420, 270, lo, hi, 0, y_hi};
+    a.draw(o, "G's samples against N(4, 1.25^2)", "x", "density");
+    const double w = a.width / bins;
+    for (int b = 0; b < bins; ++b) {
+      const double x0 = a.px(lo + (hi - lo) * b / bins);
+      o << "<rect x=\"" << x0 << "\" y=\"" << a.py(hr[b]) << "\" width=\"" << w << "\" height=\""
+        << a.py(0) - a.py(hr[b]) << "\" fill=\"" << kReal << "\" fill-opacity=\"0.35\"/>\n";
+      o << "<rect x=\"" << x0 << "\" y=\"" << a.py(hf[b]) << "\" width=\"" << w << "\" height=\""
+        << a.py(0) - a.py(hf[b]) << "\" fill=\"" << kFake << "\" fill-opacity=\"0.45\"/>\n";
     }
-  }
-  void ring(double cx, double cy, double radius, Rgb c) {
-    const int steps = std::max(16, static_cast<int>(radius * 8));
-    for (int i = 0; i < steps; ++i) {
-      double t = 2 * std::numbers::pi * i / steps;
-      put(std::lround(cx + radius * std::cos(t)), std::lround(cy + radius * std::sin(t)), c);
+    o << "<polyline fill=\"none\" stroke=\"#000\" stroke-width=\"1.2\" points=\"";
+    for (int i = 0; i <= 200; ++i) {
+      const double x = lo + (hi - lo) * i / 200, z = (x - mean) / sd;
+      o << a.px(x) << "," << a.py(peak * std::exp(-0.5 * z * z)) << " ";
     }
+    o << "\"/>\n";
+    a.legend(o, {{"G's samples", kFake}, {"real samples", kReal}, {"target density", "#000"}});
+  } else {
+    const double r = data_name == "ring" ? 1.5 : 6.0;
+    begin(o, 640, 560, title);
+    Axes a{70, 50, 440, 440, -r, r, -r, r};
+    a.draw(o, "G's samples over real samples", "x1", "x2");
+    auto dots = [&](const Tensor& t, const char* color) {
+      const std::vector<double> v = values(t);
+      for (size_t i = 0; i + 1 < v.size(); i += 2)
+        if (std::abs(v[i]) <= r && std::abs(v[i + 1]) <= r)
+          o << "<circle cx=\"" << a.px(v[i]) << "\" cy=\"" << a.py(v[i + 1]) << "\" r=\"1.3\" fill=\"" << color
+            << "\" fill-opacity=\"0.5\"/>";
+      o << "\n";
+    };
+    dots(real, kReal);
+    dots(samples, kFake);
+    for (const auto& m : data.mixture().centres)
+      o << "<circle cx=\"" << a.px(m[0]) << "\" cy=\"" << a.py(m[1]) << "\" r=\"5\" fill=\"none\" stroke=\"#000\"/>";
+    o << "\n";
+    a.legend(o, {{"G's samples", kFake}, {"real samples", kReal}, {"mixture centres", "#000"}});
   }
-  void save(const std::string& path) const { write_png(path, px.data(), w, h, 3); }
-};
-
-constexpr Rgb kAxis{150, 150, 150}, kGrid{230, 230, 230}, kSample{31, 119, 180}, kTarget{214, 39, 40};
-
-std::vector<double> column(const Tensor& samples, int64_t col) {
-  Tensor c = samples.dim() == 1 ? samples : samples.select(1, col);
-  return c.to(DType::Float64).contiguous().values<double>();
-}
-}  // namespace
-
-void write_histogram_png(const std::string& path, const Tensor& samples, double mean, double std) {
-  NASH_CHECK(samples.dim() == 1 || (samples.dim() == 2 && samples.size(1) == 1),
-             "write_histogram_png: expected samples [n, 1] or [n], got ", samples.shape());
-  const int64_t w = 480, h = 320, margin = 20, bins = 80;
-  const double lo = mean - 5 * std, hi = mean + 5 * std, bin_width = (hi - lo) / bins;
-  std::vector<double> x = column(samples, 0);
-  std::vector<double> count(bins, 0.0);
-  for (double v : x) {
-    if (!(v >= lo && v < hi)) continue;
-    count[static_cast<size_t>(std::min<int64_t>(bins - 1, static_cast<int64_t>((v - lo) / bin_width)))] += 1;
-  }
-  // Heights in density units; the plot's top is 1.3 x the target's peak density.
-  const double n = std::max<double>(1, static_cast<double>(x.size()));
-  const double peak = 1.0 / (std * std::sqrt(2 * std::numbers::pi)), top = 1.3 * peak;
-  const double plot_h = static_cast<double>(h - 2 * margin), plot_w = static_cast<double>(w - 2 * margin);
-  auto py = [&](double d) { return static_cast<double>(h - margin) - plot_h * std::min(d, top) / top; };
-  Canvas c(w, h);
-  for (int k = -5; k <= 5; ++k) {  // a faint line at every std from the mean
-    double gx = margin + plot_w * (k + 5) / 10.0;
-    c.line(gx, margin, gx, static_cast<double>(h - margin), kGrid);
-  }
-  for (int64_t b = 0; b < bins; ++b) {
-    double d = count[static_cast<size_t>(b)] / (n * bin_width);
-    int64_t x0 = margin + b * (w - 2 * margin) / bins, x1 = margin + (b + 1) * (w - 2 * margin) / bins;
-    c.fill(x0, std::lround(py(d)), x1 - 1, h - margin, kSample, 0.8);
-  }
-  double prev_x = 0, prev_y = 0;
-  for (int64_t i = 0; i <= 400; ++i) {
-    double v = lo + (hi - lo) * i / 400.0, z = (v - mean) / std;
-    double cx = margin + plot_w * i / 400.0, cy = py(peak * std::exp(-0.5 * z * z));
-    if (i) c.line(prev_x, prev_y, cx, cy, kTarget);
-    prev_x = cx, prev_y = cy;
-  }
-  c.line(margin, static_cast<double>(h - margin), static_cast<double>(w - margin), static_cast<double>(h - margin), kAxis);
-  c.save(path);
+  o << "</svg>\n";
+  return o.str();
 }
 
-void write_scatter_png(const std::string& path, const Tensor& samples, const gan::Mixture2d& mixture) {
-  NASH_CHECK(samples.dim() == 2 && samples.size(1) == 2,
-             "write_scatter_png: expected samples [n, 2], got ", samples.shape());
-  double extent = 0;
-  for (const auto& m : mixture.centres) extent = std::max({extent, std::abs(m[0]), std::abs(m[1])});
-  const double r = extent <= 1.0 ? 1.5 : extent + 2.0;  // ring: 1.5, grid: 6
-  const int64_t size = 480;
-  auto to_px = [&](double v) { return (v + r) / (2 * r) * (size - 1); };
-  auto to_py = [&](double v) { return (r - v) / (2 * r) * (size - 1); };
-  Canvas c(size, size);
-  const double grid = r <= 2 ? 0.5 : 1.0;
-  for (double g = -std::floor(r / grid) * grid; g <= r; g += grid) {
-    c.line(to_px(g), 0, to_px(g), size - 1, kGrid);
-    c.line(0, to_py(g), size - 1, to_py(g), kGrid);
-  }
-  c.line(to_px(0), 0, to_px(0), size - 1, kAxis);
-  c.line(0, to_py(0), size - 1, to_py(0), kAxis);
-  std::vector<double> x = column(samples, 0), y = column(samples, 1);
-  for (size_t i = 0; i < x.size(); ++i) {
-    if (!std::isfinite(x[i]) || !std::isfinite(y[i])) continue;
-    int64_t cx = std::lround(to_px(x[i])), cy = std::lround(to_py(y[i]));
-    c.fill(cx - 1, cy - 1, cx + 2, cy + 2, kSample, 0.35);
-  }
-  // Each mode: a red circle of radius 3 std (the "high quality" boundary), at least 4 pixels.
-  const double radius = std::max(4.0, 3 * mixture.std / (2 * r) * (size - 1));
-  for (const auto& m : mixture.centres) c.ring(to_px(m[0]), to_py(m[1]), radius, kTarget);
-  c.save(path);
+std::string grid_svg(const Tensor& images, int64_t per_row, const std::vector<std::string>& row_labels,
+                     const std::string& title) {
+  int64_t w = 0, h = 0;
+  int channels = 0;
+  const std::vector<uint8_t> pixels = image_grid_pixels(images, per_row, 2, w, h, channels);
+  const std::string encoded = encode_png(pixels.data(), w, h, channels);
+  const std::vector<uint8_t> png(encoded.begin(), encoded.end());
+  const double scale = 2, label_w = 110, top = 40;
+  std::ostringstream o;
+  begin(o, label_w + scale * w + 20, top + scale * h + 20, title);
+  o << "<image x=\"" << label_w << "\" y=\"" << top << "\" width=\"" << scale * w << "\" height=\"" << scale * h
+    << "\" style=\"image-rendering:pixelated\" href=\"data:image/png;base64," << base64(png) << "\"/>\n";
+  const int64_t rows = (images.size(0) + per_row - 1) / per_row;
+  const double tile = scale * (static_cast<double>(h) - 2) / static_cast<double>(rows);
+  for (int64_t r = 0; r < rows && r < static_cast<int64_t>(row_labels.size()); ++r)
+    o << "<text x=\"" << label_w - 8 << "\" y=\"" << top + scale * 2 + tile * (static_cast<double>(r) + 0.5) + 4
+      << "\" text-anchor=\"end\">" << escaped(row_labels[static_cast<size_t>(r)]) << "</text>\n";
+  o << "</svg>\n";
+  return o.str();
 }
 
 }  // namespace nash::cli

@@ -1,12 +1,13 @@
-// Pictures of a run, drawn by hand: the loss curves as an SVG (two panels: the losses, then
-// D's outputs or the Wasserstein estimate), and for toy data a PNG of the generated samples —
-// a histogram against the target density (1-D) or a scatter plot over the mixture's modes (2-D).
-// Axes are fixed per data set, so successive frames of a run line up.
+// The charts a run writes, as SVG drawn without a plotting library: every chart has a title (the
+// run's name and step), labelled axes with numbers, and its legend outside the data.
+//   loss_svg    the loss curves and D's outputs (or the critic's Wasserstein estimate) per G step
+//   toy_svg     G's samples over real samples: a histogram against the target density (1-D) or a
+//               scatter plot over the mixture (2-D); axes fixed per data set so frames line up
+//   grid_svg    an image grid (embedded PNG) with one label per row, e.g. CGAN's classes
 #pragma once
 #include <string>
 #include <vector>
 
-#include "gan/data/toy.h"
 #include "gan/objective.h"
 #include "tensor/tensor.h"
 
@@ -20,15 +21,15 @@ struct MetricsRow {
   double seconds = 0;
 };
 
-// The SVG document; long runs are averaged into at most ~600 points per curve.
-// logit: D outputs logits (D(x), D(G(z)) plotted), else a critic (its Wasserstein estimate).
-std::string loss_svg(const std::vector<MetricsRow>& rows, bool logit);
+// logit: D outputs logits (D(x), D(G(z)) plotted, 1/2 marked), else a critic (its Wasserstein
+// estimate). Long runs are averaged into at most ~600 points per curve.
+std::string loss_svg(const std::vector<MetricsRow>& rows, bool logit, const std::string& title);
 
-// samples [n, 1] or [n]: a 480x320 histogram over [mean - 5 std, mean + 5 std] of the target
-// N(mean, std^2), whose density is drawn over it in red. Atomic.
-void write_histogram_png(const std::string& path, const Tensor& samples, double mean, double std);
-// samples [n, 2]: a 480x480 scatter plot over [-r, r]^2 (r = 1.5 for the ring, 6 for the grid),
-// the mixture's centres marked in red. Atomic.
-void write_scatter_png(const std::string& path, const Tensor& samples, const gan::Mixture2d& mixture);
+// samples [n, 1] (gaussian1d) or [n, 2] (ring, grid), drawn over real samples of `data`.
+std::string toy_svg(const Tensor& samples, const std::string& data, const std::string& title);
+
+// images [n, C, H, W] in [-1, 1] as a grid of per_row columns, row r labelled row_labels[r].
+std::string grid_svg(const Tensor& images, int64_t per_row, const std::vector<std::string>& row_labels,
+                     const std::string& title);
 
 }  // namespace nash::cli

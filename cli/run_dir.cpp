@@ -44,8 +44,13 @@ RunDir::~RunDir() {
   if (metrics_) std::fclose(metrics_);
 }
 
-std::string RunDir::sample_path(int64_t step) const {
-  return path_ + "/samples/step_" + std::to_string(step) + ".png";
+std::string RunDir::name() const {
+  const std::string n = fs::path(path_).lexically_normal().filename().string();
+  return n.empty() || n == "." ? fs::absolute(path_).lexically_normal().parent_path().filename().string() : n;
+}
+
+std::string RunDir::sample_path(int64_t step, const std::string& extension) const {
+  return path_ + "/samples/step_" + std::to_string(step) + "." + extension;
 }
 
 void RunDir::create() {
@@ -106,7 +111,8 @@ void RunDir::flush_metrics() {
 }
 
 void RunDir::write_loss_svg(bool logit) const {
-  write_file_atomic(loss_path(), loss_svg(rows_, logit));
+  const int64_t step = rows_.empty() ? 0 : rows_.back().stats.step;
+  write_file_atomic(loss_path(), loss_svg(rows_, logit, name() + ": losses to step " + std::to_string(step)));
 }
 
 }  // namespace nash::cli

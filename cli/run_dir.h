@@ -1,7 +1,8 @@
 // A run directory and what training writes into it:
 //   config.json               every setting used, the seed, the nash version, runtime settings
 //   metrics.csv               one row per G step, header first (columns: metrics_header())
-//   samples/step_<N>.png      the fixed noise batch's samples every --sample-every steps
+//   samples/step_<N>.png      the fixed noise batch's image grid every --sample-every steps
+//   samples/step_<N>.svg      toy data: the samples' chart; conditional runs: the labelled grid
 //   loss.svg                  the loss curves, rewritten as training goes
 //   checkpoint.safetensors    the whole training state (Session::save), atomic
 #pragma once
@@ -32,7 +33,8 @@ class RunDir {
   std::string config_path() const { return path_ + "/config.json"; }
   std::string metrics_path() const { return path_ + "/metrics.csv"; }
   std::string loss_path() const { return path_ + "/loss.svg"; }
-  std::string sample_path(int64_t step) const;
+  std::string sample_path(int64_t step, const std::string& extension) const;  // "png", "svg"
+  std::string name() const;  // the directory's own name, for chart titles
 
   // A new run: creates the directory (and samples/), refusing one that already holds a run.
   // Throws nash::Error naming the directory when it cannot be created or written.
@@ -45,7 +47,7 @@ class RunDir {
   void append(const MetricsRow& row);  // written through at once
   void flush_metrics();
   const std::vector<MetricsRow>& rows() const { return rows_; }
-  void write_loss_svg(bool logit) const;  // atomic
+  void write_loss_svg(bool logit) const;  // atomic; titled with the run's name and last step
 
  private:
   std::string path_;

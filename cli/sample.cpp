@@ -16,7 +16,7 @@ const std::vector<Flag>& sample_flags() {
       "the run to sample",
       {{"n", "N", "number of samples (default 64)"},
        {"label", "L", "CGAN: the class of every sample (default: classes in equal blocks)"},
-       {"out", "FILE", "FILE.png (grid or plot), FILE.npy (float32 [n, ...]) or FILE.csv"}});
+       {"out", "FILE", "FILE.png (image grid), FILE.svg (chart, or labelled grid), FILE.npy (float32 [n, ...]) or FILE.csv"}});
   return flags;
 }
 }  // namespace
@@ -25,15 +25,15 @@ int sample_command(int argc, char** argv, int first) {
   Args a = parse_args("sample", sample_flags(), argc, argv, first);
   if (a.has("help")) {
     std::printf("%s", usage_text(
-        "nash sample --run RUN_DIR | --checkpoint FILE  --n N [--label L] [--seed S] --out FILE.{png,npy,csv}",
+        "nash sample --run RUN_DIR | --checkpoint FILE  --n N [--label L] [--seed S] --out FILE.{png,svg,npy,csv}",
         "Draws N samples from a trained generator (eval mode: BatchNorm uses its running\n"
         "statistics, so a sample does not depend on the others). Images are [-1, 1] floats in\n"
-        ".npy/.csv and a grid in .png (CGAN: one class per row); toy data is a histogram (1-D) or\n"
-        "a scatter plot (2-D) in .png.",
+        ".npy/.csv, a grid in .png, and in .svg a titled grid (CGAN: one class per row, labelled);\n"
+        "toy data is a chart in .svg (1-D histogram, 2-D scatter, over real samples).",
         sample_flags()).c_str());
     return 0;
   }
-  if (!a.has("out")) throw UsageError("--out FILE.{png,npy,csv} is required");
+  if (!a.has("out")) throw UsageError("--out FILE.{png,svg,npy,csv} is required");
   const std::string out = a.get_string("out", "");
   std::string format;
   try {
@@ -58,6 +58,9 @@ int sample_command(int argc, char** argv, int first) {
   }
   Tensor samples = run.generate(n, labels);
   if (format == "png") write_samples_png(out, c, samples, per_row);
+  else if (format == "svg")
+    write_samples_svg(out, c, samples, per_row,
+                      run.checkpoint + " at step " + std::to_string(run.info.step));
   else if (format == "npy") write_samples_npy(out, samples);
   else write_samples_csv(out, c, samples, labels);
   std::fprintf(stderr, "nash sample: wrote %lld samples %s of %s (step %lld) to %s\n",

@@ -17,22 +17,39 @@ std::string output_format(const std::string& path) {
   auto dot = path.rfind('.');
   std::string ext = dot == std::string::npos ? "" : path.substr(dot + 1);
   for (auto& ch : ext) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  NASH_CHECK(ext == "png" || ext == "npy" || ext == "csv", "--out ", path,
-             ": the file name must end in .png, .npy or .csv");
+  NASH_CHECK(ext == "png" || ext == "svg" || ext == "npy" || ext == "csv", "--out ", path,
+             ": the file name must end in .png, .svg, .npy or .csv");
   return ext;
 }
 
 void write_samples_png(const std::string& path, const gan::RunConfig& c, const Tensor& samples,
                        int64_t per_row) {
-  if (c.toy()) {
-    gan::ToyData data(c.data);
-    if (data.dim() == 1) write_histogram_png(path, samples, gan::kGaussianMean, gan::kGaussianStd);
-    else write_scatter_png(path, samples, data.mixture());
-    return;
-  }
+  NASH_CHECK(!c.toy(), path, ": toy data is plotted as a chart with axes: write FILE.svg (or the",
+             " samples as .npy or .csv)");
   const int64_t n = samples.size(0);
   if (per_row <= 0) per_row = static_cast<int64_t>(std::ceil(std::sqrt(static_cast<double>(n))));
   write_image_grid(path, samples, per_row);
+}
+
+std::vector<std::string> class_names(const gan::RunConfig& c) {
+  if (c.data == "fashion-mnist")
+    return {"T-shirt/top", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle boot"};
+  std::vector<std::string> names;
+  for (int64_t k = 0; k < c.num_classes; ++k) names.push_back("class " + std::to_string(k));
+  return names;
+}
+
+void write_samples_svg(const std::string& path, const gan::RunConfig& c, const Tensor& samples,
+                       int64_t per_row, const std::string& title) {
+  if (c.toy()) {
+    write_file_atomic(path, toy_svg(samples, c.data, title));
+    return;
+  }
+  const int64_t n = samples.size(0);
+  const bool by_class = c.conditional() && per_row > 0;
+  if (per_row <= 0) per_row = static_cast<int64_t>(std::ceil(std::sqrt(static_cast<double>(n))));
+  write_file_atomic(path, grid_svg(samples, per_row, by_class ? class_names(c) : std::vector<std::string>{},
+                                   title + (by_class ? " (one class per row)" : "")));
 }
 
 void write_samples_npy(const std::string& path, const Tensor& samples) {

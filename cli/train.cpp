@@ -268,10 +268,14 @@ int train_loop(gan::Run& session, RunDir& run, const Runtime& rt, double steps_p
   double seconds = run.rows().empty() ? 0 : run.rows().back().seconds;
   int64_t last_checkpoint = start, last_sample = -1;
   const auto t0 = std::chrono::steady_clock::now();
+  // Toy data: a chart (SVG); images: the grid (PNG), and for CGAN the grid labelled by class.
   auto write_sample = [&](int64_t step) {
     const int64_t per_row = c.conditional() ? session.fixed_noise().size(0) / c.num_classes : 0;
-    write_samples_png(run.sample_path(step), c,
-                      session.generate(session.fixed_noise(), session.fixed_labels(), rt.from_average), per_row);
+    const Tensor samples = session.generate(session.fixed_noise(), session.fixed_labels(), rt.from_average);
+    const std::string title = run.name() + ": " + (rt.from_average && session.has_average() ? "G's weight average" : "G") +
+                              " at step " + std::to_string(step);
+    if (!c.toy()) write_samples_png(run.sample_path(step, "png"), c, samples, per_row);
+    if (c.toy() || c.conditional()) write_samples_svg(run.sample_path(step, "svg"), c, samples, per_row, title);
     last_sample = step;
   };
   auto checkpoint = [&](int64_t step) {
@@ -307,7 +311,7 @@ int train_loop(gan::Run& session, RunDir& run, const Runtime& rt, double steps_p
                static_cast<long long>(steps), format_duration(wall).c_str(),
                g_signal == SIGINT ? " (interrupted)" : g_signal == SIGTERM ? " (terminated)" : "");
   std::fprintf(stderr, "  run directory %s\n  samples %s\n  checkpoint %s\n", run.path().c_str(),
-               run.sample_path(step).c_str(), run.checkpoint_path().c_str());
+               run.sample_path(step, c.toy() ? "svg" : "png").c_str(), run.checkpoint_path().c_str());
   if (step < steps)
     std::fprintf(stderr, "  continue with: nash train --resume %s\n", run.path().c_str());
   return g_signal ? 128 + g_signal : 0;

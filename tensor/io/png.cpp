@@ -35,6 +35,11 @@ void put_chunk(std::string& out, const char type[4], const unsigned char* data, 
 
 void write_png(const std::string& path, const uint8_t* pixels, int64_t width, int64_t height,
                int channels) {
+  write_file_atomic(path, encode_png(pixels, width, height, channels, path));
+}
+
+std::string encode_png(const uint8_t* pixels, int64_t width, int64_t height, int channels,
+                       const std::string& path) {
   NASH_CHECK(channels == 1 || channels == 3 || channels == 4, "write_png: ", path,
              ": channels must be 1, 3 or 4, got ", channels);
   NASH_CHECK(width > 0 && height > 0 && width <= 0x7FFFFFFF && height <= 0x7FFFFFFF,
@@ -72,7 +77,7 @@ void write_png(const std::string& path, const uint8_t* pixels, int64_t width, in
   put_chunk(png, "IHDR", ihdr, sizeof ihdr);
   put_chunk(png, "IDAT", packed.data(), packed_size);
   put_chunk(png, "IEND", nullptr, 0);
-  write_file_atomic(path, png);
+  return png;
 }
 
 std::vector<uint8_t> image_grid_pixels(const Tensor& images, int64_t nrow, int64_t padding,

@@ -13,6 +13,10 @@ namespace nash {
 // channels: 1 gray, 3 RGB, 4 RGBA. Atomic (temp file + rename).
 void write_png(const std::string& path, const uint8_t* pixels, int64_t width, int64_t height,
                int channels);
+// The same PNG file's bytes in memory (e.g. to embed in SVG or HTML); `path` only names the
+// image in errors.
+std::string encode_png(const uint8_t* pixels, int64_t width, int64_t height, int channels,
+                       const std::string& path = "(in memory)");
 
 // images: [N, C, H, W] (C = 1 or 3) or [N, H, W], float32/float64 values in [-1, 1], any
 // strides. Pixel = round((v + 1) * 127.5) clamped to [0, 255] (NaN -> 0). Tiles go row-major,

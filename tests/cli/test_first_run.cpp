@@ -161,12 +161,59 @@ TEST_CASE("a resumed run keeps every setting it was started with", "[cli]") {
   CHECK(runtime.at("sample_from").as_string() == "g");
   CHECK(second.err.find("threads 2, samples every 7 steps, checkpoint every 9") != std::string::npos);
   CHECK(second.err.find("step 25/40") != std::string::npos);  // --log-every 5 kept
-  for (int step : {21, 28, 35, 40}) CHECK(fs::exists(dir / ("run/samples/step_" + std::to_string(step) + ".png")));
-  CHECK_FALSE(fs::exists(dir / "run/samples/step_30.png"));  // --sample-every 7 kept
+  for (int step : {21, 28, 35, 40}) CHECK(fs::exists(dir / ("run/samples/step_" + std::to_string(step) + ".svg")));
+  CHECK_FALSE(fs::exists(dir / "run/samples/step_30.svg"));  // --sample-every 7 kept
   // Overridden on the command line, a runtime setting changes and is saved.
   Result third = nash_run({"train", "--resume", "run", "--steps", "50", "--sample-every", "3"}, dir, "third");
   REQUIRE(third.code == 0);
   CHECK(parse_json(slurp(dir / "run/config.json")).at("runtime").at("sample_every").as_int64() == 3);
+}
+
+TEST_CASE("every chart has a title, labelled axes with numbers and its legend outside the data",
+          "[cli]") {
+  TempDir dir;
+  Result r = nash_run({"train", "--data", "ring", "--steps", "30", "--batch", "64", "--sample-every", "30",
+                       "--out", "ringrun"},
+                      dir);
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  Result w = nash_run({"train", "--data", "grid", "--model", "wgan-gp", "--steps", "5", "--batch", "64",
+                       "--out", "gridrun"},
+                      dir, "w");
+  REQUIRE(w.code == 0);
+  struct Chart {
+    std::string file, title;
+    std::vector<std::string> labels;  // axis labels and legend entries
+  };
+  const std::vector<Chart> charts = {
+      {"ringrun/samples/step_30.svg", "ringrun: G at step 30", {">x1<", ">x2<", ">G's samples<", ">real samples<"}},
+      {"ringrun/loss.svg", "ringrun: losses to step 30", {">G step<", ">loss<", ">D(x)<", ">D(G(z))<", ">log 4<", ">1/2<"}},
+      {"gridrun/loss.svg", "gridrun: losses to step 5", {">G step<", ">critic loss<", ">E f(x) - E f(G(z))<"}},
+  };
+  for (const auto& c : charts) {
+    const std::string svg = slurp(dir / c.file);
+    INFO(c.file);
+    CHECK(svg.find(">" + c.title + "</text>") != std::string::npos);
+    for (const auto& l : c.labels) CHECK(svg.find(l) != std::string::npos);
+    // tick labels are numbers: at least 8 text elements holding only a number
+    int numbers = 0;
+    for (size_t at = svg.find("\">"); at != std::string::npos; at = svg.find("\">", at + 2)) {
+      const size_t end = svg.find("</text>", at);
+      if (end == std::string::npos || end - at > 14) continue;
+      const std::string t = svg.substr(at + 2, end - at - 2);
+      numbers += !t.empty() && t.find_first_not_of("-0123456789.e+") == std::string::npos;
+    }
+    CHECK(numbers >= 8);
+    // the legend sits right of the data box: every legend swatch's x is past the box's right edge
+    const std::string box_start = "<rect x=\"70\" y=\"50\" width=\"";
+    const size_t box = svg.find(box_start);
+    REQUIRE(box != std::string::npos);
+    const double right = 70 + std::stod(svg.substr(box + box_start.size()));
+    const size_t swatch = svg.find("width=\"12\" height=\"8\"");
+    REQUIRE(swatch != std::string::npos);
+    const size_t x = svg.rfind("<rect x=\"", swatch);
+    CHECK(std::stod(svg.substr(x + 9)) > right);
+  }
 }
 
 TEST_CASE("the progress line fits the terminal's width", "[cli]") {
