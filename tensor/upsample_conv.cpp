@@ -12,8 +12,10 @@
 //   forward         y_ab [O, nb*P]   = wp_ab [O, 4C] @ col_ab [4C, nb*P]     (col: x's 2x2 windows)
 //   backward input  dx   [C, nb*P]  += wt_ab [C, 4O] @ col'_ab [4O, nb*P]    (col': dy_ab's windows)
 //   backward weight dwp_ab [O, 4C]  += dy_ab [O, nb*P] @ col_ab^T
-// Every sum has a fixed order and the GEMM is thread-count independent, so the results are
-// bitwise identical for any thread count.
+// Threads split the batch: each runs whole chunks (its own columns, one-thread GEMMs), which
+// scales better than splitting every small GEMM. A sample's y and dx do not depend on how the
+// batch is chunked; dw sums the chunks in kWeightGroups fixed groups (each in batch order, then
+// the groups in order), so the bits are the same for any thread count.
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -32,6 +34,7 @@ using detail::Scratch;
 
 constexpr size_t kColBudgetBytes = size_t{1} << 20;  // one phase's column buffer: ~ one L2
 constexpr int64_t kParallelMin = 1 << 14;           // elements below which copies stay serial
+constexpr int64_t kWeightGroups = 4;                 // dw partial sums (up to 4 threads share them)
 
 // kFold[a][r][k]: 3x3 tap row k (or column) lands on phase-a kernel row r.
 constexpr int kFold[2][2][3] = {{{1, 0, 0}, {0, 1, 1}}, {{1, 1, 0}, {0, 0, 1}}};
@@ -139,6 +142,14 @@ int64_t chunk_of(int64_t N, int64_t rows, int64_t P, size_t elem) {
                              std::max<int64_t>(N, 1));
 }
 
+// For passes whose results do not depend on the chunking (y, dx): at most nbmax samples per
+// chunk, the number of chunks a multiple of the thread count where N allows, sizes even.
+int64_t balanced_chunk(int64_t N, int64_t nbmax, int nt) {
+  int64_t chunks = (N + nbmax - 1) / nbmax;
+  chunks = std::min(N, (chunks + nt - 1) / nt * nt);
+  return (N + chunks - 1) / chunks;
+}
+
 // y [N, O, 2H, 2W]
 template <class T>
 Tensor forward_impl(const Tensor& x_in, const Tensor& w_in, const Tensor& b_in) {
@@ -156,36 +167,43 @@ Tensor forward_impl(const Tensor& x_in, const Tensor& w_in, const Tensor& b_in) 
   }
   const Tensor x = x_in.contiguous(), w = w_in.contiguous();
   const T* xp = x.data<T>();
-  const int64_t nbmax = chunk_of(N, 4 * C, P, sizeof(T));
-  Scratch<T> wp(0, 4 * O * C * 4), col(1, 4 * C * nbmax * P), out(2, 4 * O * nbmax * P);
+  Scratch<T> wp(0, 4 * O * C * 4);
   fold_weight(w.data<T>(), O, C, wp.get());
+  const T* wpp = wp.get();
   const int nt = get_num_threads();
-  for (int64_t n0 = 0; n0 < N; n0 += nbmax) {
-    const int64_t nb = std::min(nbmax, N - n0), ld = nb * P;
-    for (int p = 0; p < 4; ++p) {
-      window_cols(xp + n0 * C * P, nb, Windows{C, H, W, 1, 0, 0, p / 2 - 1, p % 2 - 1, 2}, col.get());
-      gemm<T>(false, false, O, ld, 4 * C, wp.get() + p * O * C * 4, 4 * C, col.get(), ld, T(0),
-              out.get() + p * O * ld, ld);
-    }
-    // y[j, o, 2i+a, 2jj+b] = out[2a+b][o][j*P + i*W + jj] + bias[o]
-    const T* o4 = out.get();
-#pragma omp parallel for collapse(2) schedule(static) num_threads(nt) if (nt > 1 && nb * O * P >= kParallelMin)
-    for (int64_t j = 0; j < nb; ++j)
-      for (int64_t o = 0; o < O; ++o) {
-        const T bo = bias ? bias[o] : T(0);
-        T* yo = yp + ((n0 + j) * O + o) * 4 * P;
-        for (int a = 0; a < 2; ++a) {
-          const T* s0 = o4 + ((2 * a) * O + o) * ld + j * P;
-          const T* s1 = o4 + ((2 * a + 1) * O + o) * ld + j * P;
-          for (int64_t i = 0; i < H; ++i) {
-            T* row = yo + (2 * i + a) * 2 * W;
-            for (int64_t jj = 0; jj < W; ++jj) {
-              row[2 * jj] = s0[i * W + jj] + bo;
-              row[2 * jj + 1] = s1[i * W + jj] + bo;
+  const int64_t nbmax = balanced_chunk(N, chunk_of(N, 4 * C, P, sizeof(T)), nt);
+  const int64_t chunks = (N + nbmax - 1) / nbmax;
+#pragma omp parallel num_threads(nt) if (nt > 1 && chunks > 1)
+  {
+    Scratch<T> col(1, 4 * C * nbmax * P), out(2, 4 * O * nbmax * P);
+#pragma omp for schedule(static)
+    for (int64_t chunk = 0; chunk < chunks; ++chunk) {
+      const int64_t n0 = chunk * nbmax, nb = std::min(nbmax, N - n0), ld = nb * P;
+      for (int p = 0; p < 4; ++p) {
+        window_cols(xp + n0 * C * P, nb, Windows{C, H, W, 1, 0, 0, p / 2 - 1, p % 2 - 1, 2},
+                    col.get());
+        gemm<T>(false, false, O, ld, 4 * C, wpp + p * O * C * 4, 4 * C, col.get(), ld, T(0),
+                out.get() + p * O * ld, ld);
+      }
+      // y[j, o, 2i+a, 2jj+b] = out[2a+b][o][j*P + i*W + jj] + bias[o]
+      const T* o4 = out.get();
+      for (int64_t j = 0; j < nb; ++j)
+        for (int64_t o = 0; o < O; ++o) {
+          const T bo = bias ? bias[o] : T(0);
+          T* yo = yp + ((n0 + j) * O + o) * 4 * P;
+          for (int a = 0; a < 2; ++a) {
+            const T* s0 = o4 + ((2 * a) * O + o) * ld + j * P;
+            const T* s1 = o4 + ((2 * a + 1) * O + o) * ld + j * P;
+            for (int64_t i = 0; i < H; ++i) {
+              T* row = yo + (2 * i + a) * 2 * W;
+              for (int64_t jj = 0; jj < W; ++jj) {
+                row[2 * jj] = s0[i * W + jj] + bo;
+                row[2 * jj + 1] = s1[i * W + jj] + bo;
+              }
             }
           }
         }
-      }
+    }
   }
   return y;
 }
@@ -203,20 +221,27 @@ Tensor backward_input_impl(const Tensor& dy_in, const Tensor& w_in, const Shape&
   }
   const Tensor dy = dy_in.contiguous(), w = w_in.contiguous();
   const T* dyp = dy.data<T>();
-  const int64_t nbmax = chunk_of(N, 4 * O, P, sizeof(T));
-  Scratch<T> wp(0, 4 * O * C * 4), wt(1, 4 * C * O * 4), col(2, 4 * O * nbmax * P),
-      acc(3, C * nbmax * P);
+  Scratch<T> wp(0, 4 * O * C * 4), wt(1, 4 * C * O * 4);
   fold_weight(w.data<T>(), O, C, wp.get());
   transpose_phases(wp.get(), O, C, wt.get());
-  for (int64_t n0 = 0; n0 < N; n0 += nbmax) {
-    const int64_t nb = std::min(nbmax, N - n0), ld = nb * P;
-    for (int p = 0; p < 4; ++p) {
-      const int64_t a = p / 2, b = p % 2;
-      window_cols(dyp + n0 * O * 4 * P, nb, Windows{O, H, W, 2, a, b, -a, -b, 2}, col.get());
-      gemm<T>(false, false, C, ld, 4 * O, wt.get() + p * C * O * 4, 4 * O, col.get(), ld,
-              p == 0 ? T(0) : T(1), acc.get(), ld);
+  const T* wtp = wt.get();
+  const int nt = get_num_threads();
+  const int64_t nbmax = balanced_chunk(N, chunk_of(N, 4 * O, P, sizeof(T)), nt);
+  const int64_t chunks = (N + nbmax - 1) / nbmax;
+#pragma omp parallel num_threads(nt) if (nt > 1 && chunks > 1)
+  {
+    Scratch<T> col(2, 4 * O * nbmax * P), acc(3, C * nbmax * P);
+#pragma omp for schedule(static)
+    for (int64_t chunk = 0; chunk < chunks; ++chunk) {
+      const int64_t n0 = chunk * nbmax, nb = std::min(nbmax, N - n0), ld = nb * P;
+      for (int p = 0; p < 4; ++p) {
+        const int64_t a = p / 2, b = p % 2;
+        window_cols(dyp + n0 * O * 4 * P, nb, Windows{O, H, W, 2, a, b, -a, -b, 2}, col.get());
+        gemm<T>(false, false, C, ld, 4 * O, wtp + p * C * O * 4, 4 * O, col.get(), ld,
+                p == 0 ? T(0) : T(1), acc.get(), ld);
+      }
+      detail::from_channel_major<T>(acc.get(), nullptr, nb, C, P, dxp + n0 * C * P);
     }
-    detail::from_channel_major<T>(acc.get(), nullptr, nb, C, P, dxp + n0 * C * P);
   }
   return dx;
 }
@@ -231,20 +256,38 @@ Tensor backward_weight_impl(const Tensor& dy_in, const Tensor& x_in) {
   const Tensor dy = dy_in.contiguous(), x = x_in.contiguous();
   const T* dyp = dy.data<T>();
   const T* xp = x.data<T>();
+  // The chunks (shapes only) fall into up to kWeightGroups groups of consecutive chunks; each
+  // group's dwp is summed in batch order, then the groups in order: the same bits for any
+  // thread count.
   const int64_t nbmax = chunk_of(N, 4 * C + O, P, sizeof(T));
-  Scratch<T> dwp(0, 4 * O * C * 4), col(1, 4 * C * nbmax * P), dyc(2, O * nbmax * P);
-  for (int64_t n0 = 0; n0 < N; n0 += nbmax) {
-    const int64_t nb = std::min(nbmax, N - n0), ld = nb * P;
-    for (int p = 0; p < 4; ++p) {
-      const int64_t a = p / 2, b = p % 2;
-      window_cols(xp + n0 * C * P, nb, Windows{C, H, W, 1, 0, 0, a - 1, b - 1, 2}, col.get());
-      window_cols(dyp + n0 * O * 4 * P, nb, Windows{O, H, W, 2, a, b, 0, 0, 1}, dyc.get());
-      // dwp_ab (+)= dy_ab @ col_ab^T, summed over chunks in batch order
-      gemm<T>(false, true, O, 4 * C, ld, dyc.get(), ld, col.get(), ld, n0 == 0 ? T(0) : T(1),
-              dwp.get() + p * O * C * 4, 4 * C);
+  const int64_t chunks = (N + nbmax - 1) / nbmax, groups = std::min(kWeightGroups, chunks);
+  const int64_t KW = 4 * O * C * 4;  // one dwp [4, O, 4C]
+  Scratch<T> dwp(0, groups * KW);
+  T* dwpp = dwp.get();
+  const int nt = static_cast<int>(std::min<int64_t>(get_num_threads(), groups));
+#pragma omp parallel num_threads(nt) if (nt > 1)
+  {
+    Scratch<T> col(1, 4 * C * nbmax * P), dyc(2, O * nbmax * P);
+#pragma omp for schedule(static)
+    for (int64_t g = 0; g < groups; ++g) {
+      T* part = dwpp + g * KW;
+      const int64_t c0 = chunks * g / groups, c1 = chunks * (g + 1) / groups;
+      for (int64_t chunk = c0; chunk < c1; ++chunk) {
+        const int64_t n0 = chunk * nbmax, nb = std::min(nbmax, N - n0), ld = nb * P;
+        for (int p = 0; p < 4; ++p) {
+          const int64_t a = p / 2, b = p % 2;
+          window_cols(xp + n0 * C * P, nb, Windows{C, H, W, 1, 0, 0, a - 1, b - 1, 2}, col.get());
+          window_cols(dyp + n0 * O * 4 * P, nb, Windows{O, H, W, 2, a, b, 0, 0, 1}, dyc.get());
+          // dwp_ab (+)= dy_ab @ col_ab^T
+          gemm<T>(false, true, O, 4 * C, ld, dyc.get(), ld, col.get(), ld,
+                  chunk == c0 ? T(0) : T(1), part + p * O * C * 4, 4 * C);
+        }
+      }
     }
   }
-  unfold_weight(dwp.get(), O, C, dw.data<T>());
+  for (int64_t g = 1; g < groups; ++g)
+    for (int64_t i = 0; i < KW; ++i) dwpp[i] += dwpp[g * KW + i];
+  unfold_weight(dwpp, O, C, dw.data<T>());
   return dw;
 }
 

@@ -75,20 +75,33 @@ TEST_CASE("upsample_conv2d worked by hand", "[tensor][conv]") {
 }
 
 TEST_CASE("upsample_conv2d gives identical bits on 1 and 2 threads", "[tensor][conv]") {
-  for (DType dtype : {DType::Float32, DType::Float64}) {
-    const Tensor x = rand_tensor({9, 32, 7, 7}, 5, dtype), w = rand_tensor({16, 32, 3, 3}, 6, dtype);
-    const Tensor b = rand_tensor({16}, 7, dtype), dy = rand_tensor({9, 16, 14, 14}, 8, dtype);
-    const int threads = get_num_threads();
-    set_num_threads(1);
-    const Tensor y1 = upsample_conv2d(x, w, b), dx1 = upsample_conv2d_backward_input(dy, w),
-                 dw1 = upsample_conv2d_backward_weight(dy, x);
-    set_num_threads(2);
-    const Tensor y2 = upsample_conv2d(x, w, b), dx2 = upsample_conv2d_backward_input(dy, w),
-                 dw2 = upsample_conv2d_backward_weight(dy, x);
-    set_num_threads(threads);
-    CHECK(equal(y1, y2));
-    CHECK(equal(dx1, dx2));
-    CHECK(equal(dw1, dw2));
+  // [9, 32, 7, 7]: one chunk on one thread, two on two. [7, 128, 14, 14]: the weight gradient
+  // runs in 4 chunks of at most 2 samples, one group of partial sums each.
+  for (const Case& t : {Case{9, 32, 7, 7, 16}, Case{7, 128, 14, 14, 8}}) {
+    for (DType dtype : {DType::Float32, DType::Float64}) {
+      CAPTURE(t.N, t.C, t.H, dtype_name(dtype));
+      const Tensor x = rand_tensor({t.N, t.C, t.H, t.W}, 5, dtype);
+      const Tensor w = rand_tensor({t.O, t.C, 3, 3}, 6, dtype), b = rand_tensor({t.O}, 7, dtype);
+      const Tensor dy = rand_tensor({t.N, t.O, 2 * t.H, 2 * t.W}, 8, dtype);
+      const int threads = get_num_threads();
+      set_num_threads(1);
+      const Tensor y1 = upsample_conv2d(x, w, b), dx1 = upsample_conv2d_backward_input(dy, w),
+                   dw1 = upsample_conv2d_backward_weight(dy, x);
+      set_num_threads(2);
+      const Tensor y2 = upsample_conv2d(x, w, b), dx2 = upsample_conv2d_backward_input(dy, w),
+                   dw2 = upsample_conv2d_backward_weight(dy, x);
+      set_num_threads(threads);
+      CHECK(equal(y1, y2));
+      CHECK(equal(dx1, dx2));
+      CHECK(equal(dw1, dw2));
+      if (dtype == DType::Float64) {
+        Conv2dArgs a = same3x3();
+        const Tensor up = upsample_nearest2d(x, 2);
+        CHECK(near(y1, conv2d(up, w, b, a), 1e-10));
+        CHECK(near(dx1, upsample_nearest2d_backward(conv2d_backward_input(dy, w, up.shape(), a), 2), 1e-10));
+        CHECK(near(dw1, conv2d_backward_weight(dy, up, w.shape(), a), 1e-10));
+      }
+    }
   }
 }
 
