@@ -189,28 +189,33 @@ struct UpCase {
 };
 const UpCase kUpCases[] = {{"128to128_7x7", 64, 128, 7, 7, 128}, {"128to64_14x14", 64, 128, 14, 14, 64}};
 
-void bm_upsample_conv(benchmark::State& st, UpCase c, bool folded) {
+// what = 0 forward, 1 backward input, 2 backward weight, 3 all three (as bm_conv).
+void bm_upsample_conv(benchmark::State& st, UpCase c, bool folded, int what) {
   nash::Rng rng(7);
   const Tensor x = nash::normal({c.N, c.C, c.H, c.W}, 0, 1, rng);
   const Tensor w = nash::normal({c.O, c.C, 3, 3}, 0, 0.05, rng), b = nash::zeros({c.O});
   const Tensor dy = nash::normal({c.N, c.O, 2 * c.H, 2 * c.W}, 0, 1, rng);
   Conv2dArgs a;
   a.padding = {1, 1};
+  const bool fwd = what == 0 || what == 3, bwd_in = what == 1 || what == 3,
+             bwd_w = what == 2 || what == 3;
   for (auto _ : st) {
     if (folded) {
-      benchmark::DoNotOptimize(nash::upsample_conv2d(x, w, b));
-      benchmark::DoNotOptimize(nash::upsample_conv2d_backward_input(dy, w));
-      benchmark::DoNotOptimize(nash::upsample_conv2d_backward_weight(dy, x));
-    } else {
+      if (fwd) benchmark::DoNotOptimize(nash::upsample_conv2d(x, w, b));
+      if (bwd_in) benchmark::DoNotOptimize(nash::upsample_conv2d_backward_input(dy, w));
+      if (bwd_w) benchmark::DoNotOptimize(nash::upsample_conv2d_backward_weight(dy, x));
+    } else {  // the upsampled tensor is made once per step, as the forward makes it
       const Tensor up = nash::upsample_nearest2d(x, 2);
-      benchmark::DoNotOptimize(nash::conv2d(up, w, b, a));
-      benchmark::DoNotOptimize(nash::upsample_nearest2d_backward(
-          nash::conv2d_backward_input(dy, w, up.shape(), a), 2));
-      benchmark::DoNotOptimize(nash::conv2d_backward_weight(dy, up, w.shape(), a));
+      if (fwd) benchmark::DoNotOptimize(nash::conv2d(up, w, b, a));
+      if (bwd_in)
+        benchmark::DoNotOptimize(nash::upsample_nearest2d_backward(
+            nash::conv2d_backward_input(dy, w, up.shape(), a), 2));
+      if (bwd_w) benchmark::DoNotOptimize(nash::conv2d_backward_weight(dy, up, w.shape(), a));
     }
   }
   const double flops = 2.0 * c.N * c.O * 4 * c.H * c.W * c.C * 9;
-  st.counters["GFLOP/s"] = benchmark::Counter(3 * flops / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+  st.counters["GFLOP/s"] = benchmark::Counter((what == 3 ? 3 : 1) * flops / 1e9,
+                                              benchmark::Counter::kIsIterationInvariantRate);
 }
 
 }  // namespace
@@ -226,11 +231,12 @@ int main(int argc, char** argv) {
           ->Unit(benchmark::kMillisecond)->UseRealTime();
     }
   for (const UpCase& c : kUpCases)
-    for (bool folded : {false, true})
-      benchmark::RegisterBenchmark(
-          (std::string("upsample_conv/fwd+bwd/") + (folded ? "folded/" : "unfolded/") + c.name).c_str(),
-          bm_upsample_conv, c, folded)
-          ->Unit(benchmark::kMillisecond)->UseRealTime();
+    for (int what = 0; what < 4; ++what)
+      for (bool folded : {false, true})
+        benchmark::RegisterBenchmark((std::string("upsample_conv/") + passes[what] + "/" +
+                                      (folded ? "folded/" : "unfolded/") + c.name).c_str(),
+                                     bm_upsample_conv, c, folded, what)
+            ->Unit(benchmark::kMillisecond)->UseRealTime();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();
