@@ -110,7 +110,7 @@ Variable dropout(const Variable& x, double p, bool train, Rng& rng);
 // Zeroes whole channels of [N, C, ...].
 Variable dropout2d(const Variable& x, double p, bool train, Rng& rng);
 
-// ---- convolution and pooling — ops/conv.cpp, ops/pool.cpp --------------------------------------
+// ---- convolution and pooling — ops/conv.cpp, ops/pool.cpp, ops/upsample_conv.cpp --------------
 Variable conv2d(const Variable& x, const Variable& w, const Variable& b, const Conv2dArgs& args = {});
 Variable conv_transpose2d(const Variable& x, const Variable& w, const Variable& b,
                           const Conv2dArgs& args = {},
@@ -133,6 +133,13 @@ Variable max_pool2d_backward(const Variable& dy, const Tensor& indices, const Sh
 Variable avg_pool2d_backward(const Variable& dy, const Shape& x_shape, std::array<int64_t, 2> kernel,
                              std::array<int64_t, 2> stride, std::array<int64_t, 2> padding = {0, 0});
 Variable upsample_nearest2d_backward(const Variable& dy, int64_t scale);  // s x s block sums
+
+// conv2d(upsample_nearest2d(x, 2), w, b, stride 1, padding 1) for w [O, C, 3, 3], computed on
+// x's grid (ops/upsample_conv.cpp): x [N, C, H, W] -> y [N, O, 2H, 2W], 2.25x fewer multiply-adds.
+Variable upsample_conv2d(const Variable& x, const Variable& w, const Variable& b);
+// Its adjoints: dx [N, C, H, W] from dy and w; dw [O, C, 3, 3] from dy and x.
+Variable upsample_conv2d_backward_input(const Variable& dy, const Variable& w);
+Variable upsample_conv2d_backward_weight(const Variable& dy, const Variable& x);
 
 // ---- losses — ops/loss.cpp ---------------------------------------------------------------------
 // Elementwise max(x,0) - x t + log(1 + exp(-|x|)): stable at logits of +-1000. Returns the

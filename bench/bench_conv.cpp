@@ -9,6 +9,9 @@
 // Counters: GFLOP/s (2*N*O*OH*OW*C*KH*KW per pass, 3 passes for "fwd+bwd"), col_MB = the
 // column buffer written and read per pass, K = C*KH*KW, the GEMM depth of the forward pass.
 // The conv rows carry a label with the GEMM shapes of each pass (M x N x K per chunk x chunks).
+// upsample_conv/ rows: the generator's nearest x2 upsample + 3x3 conv at MNIST sizes, as the two
+// ops ("unfolded") and as the folded upsample_conv2d, forward and both backward passes; GFLOP/s
+// counts the unfolded conv's 2*N*O*(2H)*(2W)*C*9 per pass for both, so the ratio is the speedup.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -179,6 +182,42 @@ void bm_gemm(benchmark::State& st, ConvCase c, int what) {
   set_counters(st, s, what == 3 ? 3 : 1);
 }
 
+// Generator: [64, C, H, W] -> nearest x2 -> 3x3 conv, padding 1 -> [64, O, 2H, 2W].
+struct UpCase {
+  const char* name;
+  int64_t N, C, H, W, O;
+};
+const UpCase kUpCases[] = {{"128to128_7x7", 64, 128, 7, 7, 128}, {"128to64_14x14", 64, 128, 14, 14, 64}};
+
+// what = 0 forward, 1 backward input, 2 backward weight, 3 all three (as bm_conv).
+void bm_upsample_conv(benchmark::State& st, UpCase c, bool folded, int what) {
+  nash::Rng rng(7);
+  const Tensor x = nash::normal({c.N, c.C, c.H, c.W}, 0, 1, rng);
+  const Tensor w = nash::normal({c.O, c.C, 3, 3}, 0, 0.05, rng), b = nash::zeros({c.O});
+  const Tensor dy = nash::normal({c.N, c.O, 2 * c.H, 2 * c.W}, 0, 1, rng);
+  Conv2dArgs a;
+  a.padding = {1, 1};
+  const bool fwd = what == 0 || what == 3, bwd_in = what == 1 || what == 3,
+             bwd_w = what == 2 || what == 3;
+  for (auto _ : st) {
+    if (folded) {
+      if (fwd) benchmark::DoNotOptimize(nash::upsample_conv2d(x, w, b));
+      if (bwd_in) benchmark::DoNotOptimize(nash::upsample_conv2d_backward_input(dy, w));
+      if (bwd_w) benchmark::DoNotOptimize(nash::upsample_conv2d_backward_weight(dy, x));
+    } else {  // the upsampled tensor is made once per step, as the forward makes it
+      const Tensor up = nash::upsample_nearest2d(x, 2);
+      if (fwd) benchmark::DoNotOptimize(nash::conv2d(up, w, b, a));
+      if (bwd_in)
+        benchmark::DoNotOptimize(nash::upsample_nearest2d_backward(
+            nash::conv2d_backward_input(dy, w, up.shape(), a), 2));
+      if (bwd_w) benchmark::DoNotOptimize(nash::conv2d_backward_weight(dy, up, w.shape(), a));
+    }
+  }
+  const double flops = 2.0 * c.N * c.O * 4 * c.H * c.W * c.C * 9;
+  st.counters["GFLOP/s"] = benchmark::Counter((what == 3 ? 3 : 1) * flops / 1e9,
+                                              benchmark::Counter::kIsIterationInvariantRate);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -191,6 +230,13 @@ int main(int argc, char** argv) {
       benchmark::RegisterBenchmark(("sgemm/" + tail).c_str(), bm_gemm, c, what)
           ->Unit(benchmark::kMillisecond)->UseRealTime();
     }
+  for (const UpCase& c : kUpCases)
+    for (int what = 0; what < 4; ++what)
+      for (bool folded : {false, true})
+        benchmark::RegisterBenchmark((std::string("upsample_conv/") + passes[what] + "/" +
+                                      (folded ? "folded/" : "unfolded/") + c.name).c_str(),
+                                     bm_upsample_conv, c, folded, what)
+            ->Unit(benchmark::kMillisecond)->UseRealTime();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

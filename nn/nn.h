@@ -29,3 +29,4 @@
 #include "nn/layers/sequential.h"
 #include "nn/layers/shape.h"
 #include "nn/layers/spectral_norm.h"
+#include "nn/layers/upsample_conv.h"

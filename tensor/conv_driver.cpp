@@ -13,12 +13,12 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <type_traits>
 
 #include "tensor/conv.h"
 #include "tensor/creation.h"
 #include "tensor/gemm.h"
+#include "tensor/scratch.h"
 
 namespace nash::detail {
 namespace {
@@ -42,42 +42,6 @@ void add_bias(T* y, const T* bias, int64_t N, int64_t O, int64_t P) {
     for (int64_t p = 0; p < P; ++p) y[i * P + p] += b;
   }
 }
-
-// Uninitialised, 64-byte aligned scratch. Up to kKeepBytes per slot stays cached in the calling
-// thread between calls, so the column buffer is not page-faulted in afresh on every conv.
-constexpr size_t kKeepBytes = size_t{64} << 20;
-struct ScratchCache {
-  std::unique_ptr<std::byte[]> data[2];
-  size_t bytes[2] = {0, 0};
-};
-thread_local ScratchCache t_scratch;
-
-template <class T>
-class Scratch {
- public:
-  Scratch(int slot, int64_t n) {
-    const size_t bytes = static_cast<size_t>(std::max<int64_t>(n, 1)) * sizeof(T) + 64;
-    std::byte* raw;
-    if (bytes > kKeepBytes) {
-      own_.reset(new std::byte[bytes]);
-      raw = own_.get();
-    } else {
-      if (t_scratch.bytes[slot] < bytes) {
-        t_scratch.data[slot].reset();
-        t_scratch.data[slot].reset(new std::byte[bytes]);
-        t_scratch.bytes[slot] = bytes;
-      }
-      raw = t_scratch.data[slot].get();
-    }
-    const auto addr = reinterpret_cast<std::uintptr_t>(raw);
-    p_ = reinterpret_cast<T*>((addr + 63) & ~std::uintptr_t{63});
-  }
-  T* get() { return p_; }
-
- private:
-  std::unique_ptr<std::byte[]> own_;
-  T* p_;
-};
 
 // A 1x1 kernel with stride 1 and no padding: a sample's column matrix is its input [C, H*W]
 // as it lies, so with chunks of one sample the GEMMs read x (and write dx) directly.

@@ -1,6 +1,8 @@
 // Process-wide thread count for nash's parallel kernels.
 #include "tensor/parallel.h"
 
+#include <omp.h>
+
 #include <atomic>
 #include <cstdlib>
 #include <thread>
@@ -24,5 +26,7 @@ void set_num_threads(int n) {
   NASH_CHECK(n >= 1, "set_num_threads: expected n >= 1, got ", n);
   g_threads = n;
 }
-int get_num_threads() { return g_threads; }
+// Inside an active parallel region (a kernel that already splits its work between threads)
+// the kernels it calls run on their calling thread.
+int get_num_threads() { return omp_in_parallel() ? 1 : g_threads.load(); }
 }  // namespace nash

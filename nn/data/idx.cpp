@@ -167,7 +167,43 @@ IdxArray read_idx(const std::string& path, uint64_t max_bytes) {
   return out;
 }
 
-MnistSplit load_mnist(const std::string& dir, bool train, PixelRange range) {
+namespace {
+// A table computed in double keeps the ends exact (0 -> -1.f, 255 -> 1.f).
+struct PixelTable {
+  float lut[256];
+  explicit PixelTable(PixelRange range) {
+    for (int p = 0; p < 256; ++p)
+      lut[p] = range == PixelRange::Raw         ? static_cast<float>(p)
+               : range == PixelRange::ZeroToOne ? static_cast<float>(p / 255.0)
+                                                : static_cast<float>(p / 127.5 - 1.0);
+  }
+};
+}  // namespace
+
+Tensor ByteImages::to_float(const int64_t* rows, int64_t count) const {
+  NASH_CHECK(!shape.empty(), "ByteImages::to_float: no shape");
+  Shape out_shape = shape;
+  out_shape[0] = count;
+  Tensor out = empty(out_shape, DType::Float32);
+  const int64_t row = shape[0] == 0 ? 0 : static_cast<int64_t>(pixels.size()) / shape[0];
+  const PixelTable table(range);
+  float* dst = out.data<float>();
+  for (int64_t r = 0; r < count; ++r) {
+    NASH_CHECK(rows[r] >= 0 && rows[r] < shape[0], "ByteImages::to_float: row ", rows[r],
+               " out of range [0, ", shape[0], ")");
+    const uint8_t* px = pixels.data() + rows[r] * row;
+    for (int64_t i = 0; i < row; ++i) dst[r * row + i] = table.lut[px[i]];
+  }
+  return out;
+}
+
+Tensor ByteImages::to_float() const {
+  std::vector<int64_t> rows(static_cast<size_t>(size()));
+  for (int64_t i = 0; i < size(); ++i) rows[static_cast<size_t>(i)] = i;
+  return to_float(rows.data(), size());
+}
+
+MnistBytes load_mnist_bytes(const std::string& dir, bool train, PixelRange range) {
   const std::string prefix = train ? "train" : "t10k";
   auto find = [&](const std::string& base) {
     std::string p = dir + "/" + base;
@@ -187,7 +223,7 @@ MnistSplit load_mnist(const std::string& dir, bool train, PixelRange range) {
   NASH_CHECK(labels.dims[0] == n, "load_mnist: ", images_path, " has ", n, " images but ",
              labels_path, " has ", labels.dims[0], " labels");
 
-  MnistSplit split;
+  MnistBytes split;
   split.labels = empty({n}, DType::Int64);
   int64_t* lab = split.labels.data<int64_t>();
   for (int64_t i = 0; i < n; ++i) {
@@ -195,19 +231,15 @@ MnistSplit load_mnist(const std::string& dir, bool train, PixelRange range) {
                " at index ", i, " is out of range [0, 10)");
     lab[i] = labels.data[i];
   }
-  // A table computed in double keeps the ends exact (0 -> -1.f, 255 -> 1.f).
-  float lut[256];
-  for (int p = 0; p < 256; ++p) {
-    lut[p] = range == PixelRange::Raw         ? static_cast<float>(p)
-             : range == PixelRange::ZeroToOne ? static_cast<float>(p / 255.0)
-                                              : static_cast<float>(p / 127.5 - 1.0);
-  }
-  split.images = empty({n, 1, h, w}, DType::Float32);
-  float* img = split.images.data<float>();
-  const uint8_t* px = images.data.data();
-  const size_t count = images.data.size();
-  for (size_t i = 0; i < count; ++i) img[i] = lut[px[i]];
+  split.images.shape = {n, 1, h, w};
+  split.images.pixels = std::move(images.data);
+  split.images.range = range;
   return split;
+}
+
+MnistSplit load_mnist(const std::string& dir, bool train, PixelRange range) {
+  MnistBytes bytes = load_mnist_bytes(dir, train, range);
+  return {bytes.images.to_float(), std::move(bytes.labels)};
 }
 
 }  // namespace nash

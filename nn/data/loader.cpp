@@ -12,13 +12,28 @@ DataLoader::DataLoader(Tensor x, Tensor labels, DataLoaderOptions options)
     : x_(std::move(x)), labels_(std::move(labels)), options_(options) {
   NASH_CHECK(x_.defined() && x_.dim() >= 1 && x_.size(0) > 0,
              "DataLoader: expected a non-empty data tensor [N, ...]");
-  NASH_CHECK(!labels_.defined() || (labels_.dim() == 1 && labels_.size(0) == x_.size(0)),
+  check();
+}
+
+DataLoader::DataLoader(ByteImages images, Tensor labels, DataLoaderOptions options)
+    : labels_(std::move(labels)), options_(options), bytes_(std::move(images)) {
+  NASH_CHECK(!bytes_.shape.empty() && bytes_.size() > 0,
+             "DataLoader: expected non-empty images [N, ...], got ", bytes_.shape);
+  NASH_CHECK(static_cast<int64_t>(bytes_.pixels.size()) == numel_of(bytes_.shape),
+             "DataLoader: images ", bytes_.shape, " need ", numel_of(bytes_.shape),
+             " bytes, got ", bytes_.pixels.size());
+  check();
+}
+
+void DataLoader::check() {
+  const Shape data_shape = bytes_.shape.empty() ? x_.shape() : bytes_.shape;
+  NASH_CHECK(!labels_.defined() || (labels_.dim() == 1 && labels_.size(0) == size()),
              "DataLoader: labels ", labels_.defined() ? labels_.shape() : Shape{},
-             " do not match data ", x_.shape());
+             " do not match data ", data_shape);
   NASH_CHECK(options_.batch_size >= 1, "DataLoader: batch_size must be >= 1, got ",
              options_.batch_size);
-  NASH_CHECK(!options_.drop_last || options_.batch_size <= x_.size(0), "DataLoader: batch_size ",
-             options_.batch_size, " exceeds the data set size ", x_.size(0), " with drop_last");
+  NASH_CHECK(!options_.drop_last || options_.batch_size <= size(), "DataLoader: batch_size ",
+             options_.batch_size, " exceeds the data set size ", size(), " with drop_last");
   make_order();
 }
 
@@ -51,7 +66,10 @@ Batch DataLoader::next() {
   ++position_;
   Tensor idx = narrow(order_, 0, start, len);
   Batch b;
-  b.x = index_select(x_, 0, idx);
+  if (bytes_.shape.empty())
+    b.x = index_select(x_, 0, idx);
+  else
+    b.x = bytes_.to_float(order_.data<int64_t>() + start, len);
   if (labels_.defined()) b.labels = index_select(labels_, 0, idx);
   return b;
 }

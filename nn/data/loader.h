@@ -5,10 +5,15 @@
 //   auto train = load_mnist("/usr/share/datasets/fashion-mnist", true);
 //   DataLoader loader(train.images, train.labels, {.batch_size = 64, .seed = 1});
 //   for (int64_t i = 0; i < loader.batches_per_epoch(); ++i) { Batch b = loader.next(); ... }
+// Images can also be held as bytes (ByteImages, a quarter of the memory) and converted to
+// float32 per batch; the batches are bit for bit those of the converted data set:
+//   MnistBytes bytes = load_mnist_bytes("/usr/share/datasets/fashion-mnist", true);
+//   DataLoader loader(std::move(bytes.images), bytes.labels, {.batch_size = 64, .seed = 1});
 #pragma once
 #include <cstdint>
 #include <vector>
 
+#include "nn/data/idx.h"
 #include "tensor/tensor.h"
 
 namespace nash::nn {
@@ -28,8 +33,10 @@ struct DataLoaderOptions {
 class DataLoader {
  public:
   DataLoader(Tensor x, Tensor labels, DataLoaderOptions options = {});
+  // Samples kept as bytes, each batch converted to float32 [B, ...] as images.range says.
+  DataLoader(ByteImages images, Tensor labels, DataLoaderOptions options = {});
 
-  int64_t size() const { return x_.size(0); }
+  int64_t size() const { return bytes_.shape.empty() ? x_.size(0) : bytes_.size(); }
   int64_t batches_per_epoch() const;
   // The next batch; a new epoch (with a new order) starts when one is used up.
   Batch next();
@@ -40,8 +47,10 @@ class DataLoader {
   const DataLoaderOptions& options() const { return options_; }
 
  private:
+  void check();
   void make_order();
   Tensor x_, labels_;
+  ByteImages bytes_;  // used instead of x_ when its shape is set
   DataLoaderOptions options_;
   int64_t epoch_ = 0, position_ = 0;
   Tensor order_;  // int64 [N]

@@ -3,6 +3,7 @@
 #include "nn/layers/conv.h"
 
 #include <cmath>
+#include <utility>
 
 #include "nn/layers/linear.h"
 #include "tensor/creation.h"
@@ -56,7 +57,10 @@ Variable batched(const Module& m, const Variable& x, int64_t channels, F f) {
 }  // namespace
 
 // ---- Conv2d ------------------------------------------------------------------------------------
-Conv2d::Conv2d(const Conv2dOptions& o, Rng& rng) : Module("Conv2d"), options(o) {
+Conv2d::Conv2d(const Conv2dOptions& o, Rng& rng) : Conv2d("Conv2d", o, rng) {}
+
+Conv2d::Conv2d(std::string type_name, const Conv2dOptions& o, Rng& rng)
+    : Module(std::move(type_name)), options(o) {
   check_sizes("Conv2d", o.in_channels, o.out_channels, o.kernel_size, o.stride, o.padding,
               o.dilation);
   register_parameter("weight", weight,

@@ -42,6 +42,10 @@ class Conv2d : public Module {
   Variable forward(const Variable& x) override;
   // "1, 64, kernel_size=(4, 4), stride=(2, 2), padding=(1, 1)" (non-default fields only)
   std::string extra_repr() const override;
+
+ protected:
+  // For layers that are a Conv2d with another forward (UpsampleConv2d): same parameters and init.
+  Conv2d(std::string type_name, const Conv2dOptions& options, Rng& rng);
 };
 
 struct ConvTranspose2dOptions {
