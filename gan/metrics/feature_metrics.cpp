@@ -53,75 +53,82 @@ void for_distance_blocks(const Tensor& a, const Tensor& b, Fn fn) {
   }
 }
 
-// Radius of each row of x [n, D]: the distance to its k-th nearest other row (the (k+1)-th
-// smallest distance, the smallest being the row itself at 0).
-std::vector<double> knn_radii(const Tensor& x, int64_t k) {
+// Radii of each row of x [n, D] for several k at once (one distance pass): the distance to its
+// k-th nearest other row, i.e. the (k+1)-th smallest distance (the smallest is the row itself).
+// radii[a][i] is row i's radius for ks[a].
+std::vector<std::vector<double>> knn_radii(const Tensor& x, const std::vector<int64_t>& ks) {
   const int64_t n = x.size(0);
-  std::vector<double> radii(static_cast<size_t>(n)), row(static_cast<size_t>(n));
+  std::vector<std::vector<double>> radii(ks.size(), std::vector<double>(static_cast<size_t>(n)));
   for_distance_blocks(x, x, [&](int64_t start, const Tensor& block) {
     const double* p = block.data<double>();
-    for (int64_t i = 0; i < block.size(0); ++i) {
-      std::copy(p + i * n, p + (i + 1) * n, row.begin());
-      std::nth_element(row.begin(), row.begin() + k, row.end());
-      radii[static_cast<size_t>(start + i)] = row[static_cast<size_t>(k)];
+#pragma omp parallel
+    {
+      std::vector<double> row(static_cast<size_t>(n));
+#pragma omp for schedule(static)
+      for (int64_t i = 0; i < block.size(0); ++i) {
+        std::copy(p + i * n, p + (i + 1) * n, row.begin());
+        for (size_t a = 0; a < ks.size(); ++a) {
+          std::nth_element(row.begin(), row.begin() + ks[a], row.end());
+          radii[a][static_cast<size_t>(start + i)] = row[static_cast<size_t>(ks[a])];
+        }
+      }
     }
   });
   return radii;
 }
 
-// One pass over dist(real, fake) counting ball memberships.
-struct BallCounts {
-  std::vector<int64_t> fake_in_real_balls;  // per fake: real balls holding it
-  std::vector<char> real_in_fake_ball;      // per real: inside some fake ball
-  std::vector<char> real_ball_has_fake;     // per real: its ball holds some fake
+// Which k-NN statistics one pass over dist(real, fake) collects. A statistic not asked for is
+// computed with the other k's radii and left for the caller to ignore.
+struct BallQuery {
+  int64_t pr_k = 0;  // precision/recall with this k (0: skip)
+  int64_t dc_k = 0;  // density/coverage with this k (0: skip)
 };
-BallCounts ball_counts(const Tensor& real, const Tensor& fake, const std::vector<double>& real_r,
-                       const std::vector<double>& fake_r) {
-  const int64_t m = fake.size(0);
-  BallCounts c{std::vector<int64_t>(static_cast<size_t>(m), 0),
-               std::vector<char>(static_cast<size_t>(real.size(0)), 0),
-               std::vector<char>(static_cast<size_t>(real.size(0)), 0)};
+struct BallStats {
+  PrecisionRecall pr;
+  DensityCoverage dc;
+};
+
+BallStats ball_stats(const Tensor& real, const Tensor& fake, const BallQuery& q) {
+  const int64_t n = real.size(0), m = fake.size(0);
+  std::vector<int64_t> ks;
+  if (q.pr_k > 0) ks.push_back(q.pr_k);
+  if (q.dc_k > 0 && q.dc_k != q.pr_k) ks.push_back(q.dc_k);
+  const std::vector<std::vector<double>> real_radii = knn_radii(real, ks);
+  const std::vector<double>& real_pr = real_radii[0];
+  const std::vector<double>& real_dc = real_radii[ks.size() == 2 ? 1 : 0];
+  const std::vector<double> fake_pr =
+      q.pr_k > 0 ? knn_radii(fake, {q.pr_k})[0] : std::vector<double>(static_cast<size_t>(m), 0.0);
+  std::vector<char> fake_in_real_pr(static_cast<size_t>(m), 0);  // inside some real pr-ball
+  std::vector<int64_t> fake_in_real_dc(static_cast<size_t>(m), 0);  // number of real dc-balls
+  int64_t real_in_fake = 0, real_covered = 0;
   for_distance_blocks(real, fake, [&](int64_t start, const Tensor& block) {
     const double* p = block.data<double>();
     for (int64_t i = 0; i < block.size(0); ++i) {
-      const double ri = real_r[static_cast<size_t>(start + i)];
-      bool in_fake = false, has_fake = false;
+      const double r_pr = real_pr[static_cast<size_t>(start + i)];
+      const double r_dc = real_dc[static_cast<size_t>(start + i)];
+      bool in_fake = false, covered = false;
       for (int64_t j = 0; j < m; ++j) {
         const double d = p[i * m + j];
-        if (d < ri) {
-          ++c.fake_in_real_balls[static_cast<size_t>(j)];
-          has_fake = true;
+        if (d < r_pr) fake_in_real_pr[static_cast<size_t>(j)] = 1;
+        in_fake = in_fake || d < fake_pr[static_cast<size_t>(j)];
+        if (d < r_dc) {
+          ++fake_in_real_dc[static_cast<size_t>(j)];
+          covered = true;
         }
-        in_fake = in_fake || d < fake_r[static_cast<size_t>(j)];
       }
-      c.real_in_fake_ball[static_cast<size_t>(start + i)] = in_fake;
-      c.real_ball_has_fake[static_cast<size_t>(start + i)] = has_fake;
+      real_in_fake += in_fake;
+      real_covered += covered;
     }
   });
-  return c;
-}
-
-double fraction(const std::vector<char>& flags) {
-  return static_cast<double>(std::count(flags.begin(), flags.end(), 1)) /
-         static_cast<double>(flags.size());
-}
-
-PrecisionRecall precision_recall_f64(const Tensor& real, const Tensor& fake, int64_t k) {
-  BallCounts c = ball_counts(real, fake, knn_radii(real, k), knn_radii(fake, k));
-  int64_t inside = 0;
-  for (int64_t n : c.fake_in_real_balls) inside += n > 0;
-  return {static_cast<double>(inside) / static_cast<double>(fake.size(0)),
-          fraction(c.real_in_fake_ball)};
-}
-
-DensityCoverage density_coverage_f64(const Tensor& real, const Tensor& fake, int64_t k) {
-  const std::vector<double> real_r = knn_radii(real, k);
-  // Recall is not needed here: fake radii of 0 make every real-in-fake-ball test false.
-  BallCounts c = ball_counts(real, fake, real_r, std::vector<double>(fake.size(0), 0.0));
-  double total = 0;
-  for (int64_t n : c.fake_in_real_balls) total += static_cast<double>(n);
-  return {total / (static_cast<double>(k) * static_cast<double>(fake.size(0))),
-          fraction(c.real_ball_has_fake)};
+  const double nd = static_cast<double>(n), md = static_cast<double>(m);
+  BallStats s;
+  s.pr.precision = static_cast<double>(std::count(fake_in_real_pr.begin(), fake_in_real_pr.end(), 1)) / md;
+  s.pr.recall = static_cast<double>(real_in_fake) / nd;
+  double memberships = 0;
+  for (int64_t c : fake_in_real_dc) memberships += static_cast<double>(c);
+  s.dc.density = q.dc_k > 0 ? memberships / (static_cast<double>(q.dc_k) * md) : 0.0;
+  s.dc.coverage = static_cast<double>(real_covered) / nd;
+  return s;
 }
 
 double mmd2_f64(const Tensor& x, const Tensor& y) {
@@ -189,7 +196,7 @@ PrecisionRecall precision_recall(const Tensor& real, const Tensor& fake, int64_t
   Tensor r = as_features(op, "real", real, 1), f = as_features(op, "fake", fake, 1);
   check_same_dim(op, r, f);
   check_k(op, k, r, f);
-  return precision_recall_f64(r, f, k);
+  return ball_stats(r, f, {.pr_k = k}).pr;
 }
 
 DensityCoverage density_coverage(const Tensor& real, const Tensor& fake, int64_t k) {
@@ -197,7 +204,7 @@ DensityCoverage density_coverage(const Tensor& real, const Tensor& fake, int64_t
   Tensor r = as_features(op, "real", real, 1), f = as_features(op, "fake", fake, 1);
   check_same_dim(op, r, f);
   check_k(op, k, r, f);
-  return density_coverage_f64(r, f, k);
+  return ball_stats(r, f, {.dc_k = k}).dc;
 }
 
 FeatureMetrics feature_metrics(const Tensor& real, const Tensor& fake, Rng& rng,
@@ -212,12 +219,12 @@ FeatureMetrics feature_metrics(const Tensor& real, const Tensor& fake, Rng& rng,
   const KidResult kid = kernel_inception_distance(r, f, rng, options.kid);
   m.kid_mean = kid.mean;
   m.kid_std = kid.std;
-  const PrecisionRecall pr = precision_recall_f64(r, f, options.precision_recall_k);
-  m.precision = pr.precision;
-  m.recall = pr.recall;
-  const DensityCoverage dc = density_coverage_f64(r, f, options.density_coverage_k);
-  m.density = dc.density;
-  m.coverage = dc.coverage;
+  const BallStats b = ball_stats(r, f, {.pr_k = options.precision_recall_k,
+                                        .dc_k = options.density_coverage_k});
+  m.precision = b.pr.precision;
+  m.recall = b.pr.recall;
+  m.density = b.dc.density;
+  m.coverage = b.dc.coverage;
   return m;
 }
 

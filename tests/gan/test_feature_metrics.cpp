@@ -105,6 +105,15 @@ TEST_CASE("feature metrics: a hand-worked 1-D example", "[gan][metrics]") {
   DensityCoverage dc = density_coverage(real, fake, 1);
   CHECK(dc.density == 1.0);
   CHECK(dc.coverage == 0.5);
+  // feature_metrics shares one distance pass between them, also when both use one k.
+  FeatureMetricsOptions same_k;
+  same_k.precision_recall_k = same_k.density_coverage_k = 1;
+  Rng rng(16);
+  FeatureMetrics all = feature_metrics(real, fake, rng, same_k);
+  CHECK(all.precision == 0.5);
+  CHECK(all.recall == 1.0);
+  CHECK(all.density == 1.0);
+  CHECK(all.coverage == 0.5);
   // MMD^2 by hand, D = 1, m = 2: x = {0, 1}, y = {1, 2}, k(a, b) = (ab + 1)^3.
   // XX off-diagonal: 2 k(0,1) = 2; YY: 2 k(1,2) = 54; XY: k(0,1) + k(0,2) + k(1,1) + k(1,2)
   // = 1 + 1 + 8 + 27 = 37. (2 + 54) / 2 - 2 * 37 / 4 = 28 - 18.5 = 9.5.
