@@ -90,7 +90,7 @@ JpegError* init_error(JpegError& e) {
 
 // Returns false with err.message set on a libjpeg error. Only C objects live in this frame.
 bool decode_jpeg_c(const std::vector<uint8_t>& bytes, DecodedImage& out, JpegError& err) {
-  jpeg_decompress_struct cinfo;
+  jpeg_decompress_struct cinfo = {};  // zeroed: jpeg_destroy is safe at any point
   cinfo.err = &init_error(err)->mgr;
   if (setjmp(err.jump)) {
     jpeg_destroy_decompress(&cinfo);
@@ -133,7 +133,7 @@ DecodedImage decode_jpeg(const std::vector<uint8_t>& bytes, const std::string& w
 
 bool encode_jpeg_c(const uint8_t* pixels, int64_t width, int64_t height, int channels,
                    int quality, unsigned char*& buffer, unsigned long& size, JpegError& err) {
-  jpeg_compress_struct cinfo;
+  jpeg_compress_struct cinfo = {};
   cinfo.err = &init_error(err)->mgr;
   if (setjmp(err.jump)) {
     jpeg_destroy_compress(&cinfo);
