@@ -8,6 +8,8 @@
 #include "error_of.h"
 #include "gan/conditional_nets.h"
 #include "nn/layers/conditional_batchnorm.h"
+#include "nn/layers/embedding.h"
+#include "nn/layers/linear.h"
 #include "tensor/ops.h"
 
 using namespace nash;
@@ -138,6 +140,28 @@ TEST_CASE("conditional networks: gradients with respect to the input", "[gan][co
   GradcheckResult r = gradcheck(fd, x);
   INFO(r.message);
   CHECK(r.ok);
+
+  // The projection head's parameters: the embedding table and psi's weight.
+  auto plain = make_projection_discriminator({.num_classes = 3, .image_size = 8, .channels = 2,
+                                              .spectral_norm = false, .dropout = 0.0}, rng);
+  plain->to(DType::Float64);
+  auto embed = std::dynamic_pointer_cast<nn::Embedding>(child(*plain, "embed"));
+  auto psi = std::dynamic_pointer_cast<nn::Linear>(child(*plain, "psi"));
+  REQUIRE(embed);
+  REQUIRE(psi);
+  GradcheckFn fp = [&](const std::vector<Variable>& v) {
+    embed->weight = v[1];
+    psi->weight = v[2];
+    return plain->score(v[0], labels);
+  };
+  GradcheckResult rp = gradcheck(fp, {x[0], embed->weight.value(), psi->weight.value()});
+  INFO(rp.message);
+  CHECK(rp.ok);
+  // ... and the score really depends on both (else the check above would pass vacuously).
+  const Tensor e = embed->weight.value(), w = psi->weight.value();
+  Tensor base = fp({Variable(x[0]), Variable(e), Variable(w)}).value();
+  CHECK(max_abs(sub(fp({Variable(x[0]), Variable(mul(e, 2.0)), Variable(w)}).value(), base)) > 1e-6);
+  CHECK(max_abs(sub(fp({Variable(x[0]), Variable(e), Variable(mul(w, 2.0))}).value(), base)) > 1e-6);
 
   auto g = make_conditional_dcgan_generator({.noise_dim = 4, .num_classes = 3, .image_size = 8,
                                              .self_attention = true}, rng);
