@@ -1,11 +1,11 @@
 // torch.nn.init's initialisers on Variables: fans and gains, then one in-place fill per scheme.
-// orthogonal_ runs a Householder QR in double on the host (init is not a hot path).
+// orthogonal_ runs tensor/linalg's Householder QR in double on the host (not a hot path).
 #include "nn/init.h"
 
-#include <algorithm>
 #include <cmath>
 #include <vector>
 
+#include "tensor/linalg.h"
 #include "tensor/ops.h"
 
 namespace nash::nn {
@@ -127,58 +127,6 @@ Variable& kaiming_normal_(Variable& w, double a, FanMode mode, Nonlinearity nonl
   return normal_(w, 0.0, gain / std::sqrt(fan_for(shape, mode)), rng);
 }
 
-namespace {
-// Reduced QR of a [m, n] (m >= n, row-major) by Householder reflections. Returns Q [m, n] with
-// its columns multiplied by sign(R_jj), i.e. the unique QR whose R has a positive diagonal.
-std::vector<double> householder_q(std::vector<double> a, int64_t m, int64_t n) {
-  std::vector<std::vector<double>> vs(static_cast<size_t>(n));
-  std::vector<double> r_diag(static_cast<size_t>(n));
-  for (int64_t k = 0; k < n; ++k) {
-    // Reflect column k below the diagonal onto e_k: x -> alpha e_k, alpha = -sign(x0) ||x||.
-    double norm2 = 0.0;
-    for (int64_t i = k; i < m; ++i) norm2 += a[i * n + k] * a[i * n + k];
-    const double x0 = a[k * n + k];
-    const double alpha = x0 >= 0.0 ? -std::sqrt(norm2) : std::sqrt(norm2);
-    std::vector<double> v(static_cast<size_t>(m - k));
-    for (int64_t i = k; i < m; ++i) v[i - k] = a[i * n + k];
-    v[0] -= alpha;
-    double vnorm2 = 0.0;
-    for (double e : v) vnorm2 += e * e;
-    r_diag[k] = alpha;
-    if (vnorm2 > 0.0) {
-      const double inv = 1.0 / std::sqrt(vnorm2);
-      for (double& e : v) e *= inv;
-      // A[k:, k:] -= 2 v (v^T A[k:, k:])
-      for (int64_t j = k; j < n; ++j) {
-        double dot = 0.0;
-        for (int64_t i = k; i < m; ++i) dot += v[i - k] * a[i * n + j];
-        for (int64_t i = k; i < m; ++i) a[i * n + j] -= 2.0 * dot * v[i - k];
-      }
-    } else {
-      r_diag[k] = x0;  // the column is already zero below the diagonal: no reflection
-      std::fill(v.begin(), v.end(), 0.0);
-    }
-    vs[k] = std::move(v);
-  }
-  // Q = H_0 H_1 ... H_{n-1} I[:, :n], applied right to left.
-  std::vector<double> q(static_cast<size_t>(m * n), 0.0);
-  for (int64_t j = 0; j < n; ++j) q[j * n + j] = 1.0;
-  for (int64_t k = n - 1; k >= 0; --k) {
-    const auto& v = vs[k];
-    for (int64_t j = 0; j < n; ++j) {
-      double dot = 0.0;
-      for (int64_t i = k; i < m; ++i) dot += v[i - k] * q[i * n + j];
-      if (dot == 0.0) continue;
-      for (int64_t i = k; i < m; ++i) q[i * n + j] -= 2.0 * dot * v[i - k];
-    }
-  }
-  for (int64_t j = 0; j < n; ++j)
-    if (r_diag[j] < 0.0)
-      for (int64_t i = 0; i < m; ++i) q[i * n + j] = -q[i * n + j];
-  return q;
-}
-}  // namespace
-
 Variable& orthogonal_(Variable& w, double gain, Rng& rng) {
   Tensor& t = target(w, "orthogonal_");
   NASH_CHECK(t.dim() >= 2, "init.orthogonal_: only tensors with 2 or more dimensions are "
@@ -193,11 +141,11 @@ Variable& orthogonal_(Variable& w, double gain, Rng& rng) {
   for (int64_t i = 0; i < rows; ++i)
     for (int64_t j = 0; j < cols; ++j)
       (wide ? a[j * rows + i] : a[i * cols + j]) = flat[i * cols + j];
-  std::vector<double> q = householder_q(std::move(a), m, n);  // [m, n]
+  const linalg::Matrix q = linalg::qr(linalg::Matrix(m, n, std::move(a))).q;  // [m, n]
   std::vector<double> out(flat.size());
   for (int64_t i = 0; i < rows; ++i)
     for (int64_t j = 0; j < cols; ++j)
-      out[i * cols + j] = gain * (wide ? q[j * rows + i] : q[i * cols + j]);
+      out[i * cols + j] = gain * (wide ? q(j, i) : q(i, j));
   NoGradGuard no_grad;
   copy_(t, from_vector(out, t.shape()));
   return w;

@@ -5,8 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# libpng-dev, libjpeg-dev: image folders (optional in CMake); python3-numpy: the reference the
+# feature-metric tests compare against (they skip without it).
 packages=(build-essential cmake libxsimd-dev xtl-dev catch2 libbenchmark-dev zlib1g-dev
-          dataset-fashion-mnist libopenblas-dev)  # OpenBLAS: the reference in bench_gemm only
+          dataset-fashion-mnist libpng-dev libjpeg-dev python3-numpy
+          libopenblas-dev)  # OpenBLAS: the reference in bench_gemm only (never linked by the library)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,21 +1,13 @@
 // The Fréchet distance between two Gaussians fitted to feature sets (the FID formula):
 //   d^2 = |mu1 - mu2|^2 + Tr(S1 + S2 - 2 (S1^1/2 S2 S1^1/2)^1/2)
-// with true symmetric square roots from a Jacobi eigendecomposition (no complex round-off).
+// with the trace term from tensor/linalg.h's trace_sqrt_product (true symmetric square roots
+// from a Jacobi eigendecomposition, so no complex round-off).
 #pragma once
 #include <vector>
 
 #include "tensor/tensor.h"
 
 namespace nash::gan {
-
-// Symmetric eigendecomposition of a [D, D] float64 matrix (cyclic Jacobi): a = V diag(w) V^T.
-struct SymmetricEigen {
-  std::vector<double> values;   // D eigenvalues
-  std::vector<double> vectors;  // D x D, column j is the eigenvector of values[j] (row-major)
-};
-SymmetricEigen symmetric_eigen(const std::vector<double>& a, int64_t d);
-// The PSD square root V diag(sqrt(max(w, 0))) V^T of a symmetric [D, D] matrix.
-std::vector<double> symmetric_sqrt(const std::vector<double>& a, int64_t d);
 
 struct GaussianFit {
   std::vector<double> mean;  // D

@@ -59,6 +59,14 @@ double image_frechet_distance(nn::FashionCnn& cnn, const Tensor& real, const Ten
   return frechet_distance(classifier_features(cnn, real), classifier_features(cnn, fake));
 }
 
+FeatureMetrics image_feature_metrics(nn::FashionCnn& cnn, const Tensor& real, const Tensor& fake,
+                                     Rng& rng, const FeatureMetricsOptions& options) {
+  check_images("image_feature_metrics", real);
+  check_images("image_feature_metrics", fake);
+  return feature_metrics(classifier_features(cnn, real), classifier_features(cnn, fake), rng,
+                         options);
+}
+
 double label_accuracy(nn::FashionCnn& cnn, const Tensor& images, const Tensor& labels) {
   check_images("label_accuracy", images);
   NASH_CHECK(labels.dim() == 1 && labels.dtype() == DType::Int64 && labels.size(0) == images.size(0),

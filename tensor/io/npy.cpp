@@ -6,6 +6,7 @@
 #include <bit>
 #include <cstring>
 #include <numeric>
+#include <vector>
 
 #include "tensor/creation.h"
 #include "tensor/io/file.h"
@@ -178,8 +179,10 @@ void save_npy(const std::string& path, const Tensor& t) {
   out.commit();
 }
 
-Tensor load_npy(const std::string& path) {
-  InputFile in(path);
+namespace {
+
+// Reads and validates the magic, version and header dict; leaves `in` at the data.
+NpyInfo read_header(InputFile& in, const std::string& path) {
   auto bad = [&](const auto&... what) -> void { fail("load_npy: ", path, ": ", what...); };
   if (in.size() < kMagicLen + 4) bad("file is ", in.size(), " bytes, too short for a .npy header");
   unsigned char pre[kMagicLen + 2];
@@ -199,19 +202,35 @@ Tensor load_npy(const std::string& path) {
         " bytes)");
   std::string header(static_cast<size_t>(header_len), '\0');
   in.read_exact(header.data(), header_len, "the header");
+  NpyInfo info;
+  HeaderParser(path, header).parse(info.descr, info.fortran_order, info.shape);
+  return info;
+}
 
-  std::string descr;
-  bool fortran = false;
-  Shape shape;
-  HeaderParser(path, header).parse(descr, fortran, shape);
+}  // namespace
+
+NpyInfo read_npy_info(const std::string& path) {
+  InputFile in(path);
+  return read_header(in, path);
+}
+
+Tensor load_npy(const std::string& path) {
+  InputFile in(path);
+  auto bad = [&](const auto&... what) -> void { fail("load_npy: ", path, ": ", what...); };
+  const NpyInfo info = read_header(in, path);
+  const std::string& descr = info.descr;
+  const bool fortran = info.fortran_order;
+  const Shape& shape = info.shape;
+  // uint8 is read into float32 (exact for 0..255): nash tensors have no uint8 dtype.
+  const bool u8 = descr == "|u1" || descr == "<u1" || descr == ">u1";
   DType dtype = DType::Float32;
-  if (descr == "<f4") dtype = DType::Float32;
+  if (descr == "<f4" || u8) dtype = DType::Float32;
   else if (descr == "<f8") dtype = DType::Float64;
   else if (descr == "<i8") dtype = DType::Int64;
   else if (descr == ">f4" || descr == ">f8" || descr == ">i8")
-    bad("big-endian dtype '", descr, "' is not supported (nash reads '<f4', '<f8', '<i8')");
+    bad("big-endian dtype '", descr, "' is not supported (nash reads '<f4', '<f8', '<i8', '|u1')");
   else
-    bad("unsupported dtype '", descr, "' (nash reads '<f4', '<f8', '<i8')");
+    bad("unsupported dtype '", descr, "' (nash reads '<f4', '<f8', '<i8', '|u1')");
 
   uint64_t numel = 1;
   for (int64_t s : shape) {
@@ -219,7 +238,7 @@ Tensor load_npy(const std::string& path) {
       bad("shape ", shape, " has too many elements");
     numel *= static_cast<uint64_t>(s);
   }
-  const uint64_t nbytes = numel * dtype_size(dtype);
+  const uint64_t nbytes = numel * (u8 ? 1 : dtype_size(dtype));
   if (in.remaining() < nbytes)
     bad("truncated data: ", descr, " ", shape, " needs ", nbytes, " bytes, the file has ",
         in.remaining());
@@ -231,7 +250,13 @@ Tensor load_npy(const std::string& path) {
   Shape stored = shape;
   if (fortran) std::reverse(stored.begin(), stored.end());
   Tensor t = empty(stored, dtype);
-  if (nbytes > 0) in.read_exact(t.raw_data(), nbytes, "the data");
+  if (u8 && nbytes > 0) {
+    std::vector<uint8_t> bytes(static_cast<size_t>(nbytes));
+    in.read_exact(bytes.data(), nbytes, "the data");
+    std::copy(bytes.begin(), bytes.end(), t.data<float>());
+  } else if (nbytes > 0) {
+    in.read_exact(t.raw_data(), nbytes, "the data");
+  }
   if (fortran && shape.size() > 1) {
     Shape dims(shape.size());
     std::iota(dims.rbegin(), dims.rend(), int64_t{0});

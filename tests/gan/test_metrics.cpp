@@ -1,5 +1,5 @@
-// Metrics: Gaussian stats / KS, mode coverage on ring and grid, the Jacobi eigensolver and the
-// Fréchet distance against closed forms.
+// Metrics: Gaussian stats / KS, mode coverage on ring and grid, and the Fréchet distance against
+// closed forms (its eigensolver is tested in tests/tensor/test_linalg.cpp).
 #include <catch2/catch.hpp>
 #include <cmath>
 
@@ -52,29 +52,6 @@ TEST_CASE("mode_stats: a collapsed generator covers one mode", "[gan][metrics]")
   ModeStats none = mode_stats(zeros({10, 2}), ring);  // the centre is 1 away from every mode
   CHECK(none.modes_covered == 0);
   CHECK(none.high_quality == 0.0);
-}
-
-TEST_CASE("symmetric_eigen and symmetric_sqrt on known matrices", "[gan][metrics]") {
-  // [[2, 1], [1, 2]] has eigenvalues 1 and 3.
-  SymmetricEigen e = symmetric_eigen({2, 1, 1, 2}, 2);
-  std::vector<double> w = e.values;
-  std::sort(w.begin(), w.end());
-  CHECK(w[0] == Approx(1.0));
-  CHECK(w[1] == Approx(3.0));
-  // sqrt(A)^2 == A for a random SPD matrix A = B B^T.
-  Rng rng(3);
-  const int64_t d = 12;
-  std::vector<double> b = normal({d, d}, 0, 1, rng, DType::Float64).to_vector(), a(d * d, 0);
-  for (int64_t i = 0; i < d; ++i)
-    for (int64_t j = 0; j < d; ++j)
-      for (int64_t k = 0; k < d; ++k) a[i * d + j] += b[i * d + k] * b[j * d + k];
-  std::vector<double> r = symmetric_sqrt(a, d);
-  for (int64_t i = 0; i < d; ++i)
-    for (int64_t j = 0; j < d; ++j) {
-      double rr = 0;
-      for (int64_t k = 0; k < d; ++k) rr += r[i * d + k] * r[k * d + j];
-      CHECK(rr == Approx(a[i * d + j]).margin(1e-8));
-    }
 }
 
 TEST_CASE("frechet_distance: closed forms", "[gan][metrics]") {
