@@ -220,14 +220,15 @@ void print_network(const char* title, const nn::Module& m) {
     std::fprintf(stderr, "    %-28s %s\n", name.c_str(), shape_str(p.shape()).c_str());
 }
 
-void print_banner(const gan::Run& run, const Runtime& r, const std::string& out, int64_t from) {
+void print_banner(const gan::Run& run, const Runtime& r, const std::string& out, int64_t from,
+                  const std::string& data) {
   const gan::RunConfig& c = run.config();
   const gan::Objective& o = run.objective();
   std::fprintf(stderr, "nash %s train: data %s, model %s%s\n", NASH_VERSION, c.data.c_str(), c.model.c_str(),
                c.model_from_data ? (c.toy() ? " (the data set's best configuration: gan/presets.cpp)"
                                             : " (the best configuration for images)")
                                  : "");
-  if (!c.toy()) std::fprintf(stderr, "  images %s (%lldx%lld, %lld channel%s)\n", c.data_dir.c_str(),
+  if (!c.toy()) std::fprintf(stderr, "  images %s (%lldx%lld, %lld channel%s)\n", data.c_str(),
                              static_cast<long long>(c.image_size), static_cast<long long>(c.image_size),
                              static_cast<long long>(c.channels), c.channels == 1 ? "" : "s");
   std::fprintf(stderr, "  objective %s (%s)\n    D minimises %s\n    G minimises %s\n", o.name.c_str(),
@@ -322,9 +323,9 @@ int train_loop(gan::Run& session, RunDir& run, const Runtime& rt, double steps_p
 namespace {
 // The data for this run (image data completes the configuration from its files), with a hint
 // when the default data set is not installed.
-std::shared_ptr<gan::DataSource> open_training_data(gan::RunConfig& config) {
+std::shared_ptr<gan::DataSource> open_training_data(gan::RunConfig& config, std::string& description) {
   try {
-    return gan::open_data(config);
+    return gan::open_data(config, &description);
   } catch (const Error& e) {
     if (config.data == "fashion-mnist" && !std::filesystem::exists(gan::kFashionMnistDir))
       fail(e.what(), " (install the Debian package dataset-fashion-mnist: scripts/setup.sh)");
@@ -332,7 +333,17 @@ std::shared_ptr<gan::DataSource> open_training_data(gan::RunConfig& config) {
   }
 }
 
-// --img-size, --channels, --n-classes (PyTorch-GAN's flags) state what the data must be.
+// --img-size and --channels (PyTorch-GAN's flags) size a folder of images and are checked
+// against IDX and .npy data (which nash does not resize); --n-classes is checked.
+void size_flags(gan::RunConfig& c, const Args& a) {
+  for (const char* flag : {"img-size", "channels"}) {
+    if (!a.has(flag)) continue;
+    if (c.toy()) throw UsageError(std::string("--") + flag + " applies to image data only");
+    (std::string(flag) == "img-size" ? c.image_size : c.channels) =
+        a.get_int(flag, 0, 1, std::string(flag) == "img-size" ? 4096 : 4);
+  }
+}
+
 void check_data_flags(const gan::RunConfig& c, const Args& a) {
   auto check = [&](const char* flag, int64_t actual, const char* what) {
     if (!a.has(flag)) return;
@@ -342,8 +353,6 @@ void check_data_flags(const gan::RunConfig& c, const Args& a) {
       throw UsageError(std::string("--") + flag + " " + std::to_string(want) + ": the " + what + " of " +
                        c.data_dir + " is " + std::to_string(actual) + " (nash does not resize or convert)");
   };
-  check("img-size", c.image_size, "image size");
-  check("channels", c.channels, "channel count");
   check("n-classes", c.num_classes, "class count");
 }
 
@@ -428,7 +437,9 @@ int train_command(int argc, char** argv, int first) {
     apply_flags(config, a);
   }
 
-  std::shared_ptr<gan::DataSource> data = open_training_data(config);
+  if (!run) size_flags(config, a);
+  std::string data_description;
+  std::shared_ptr<gan::DataSource> data = open_training_data(config, data_description);
   check_data_flags(config, a);
   const double steps_per_epoch =
       data->size() > 0 ? static_cast<double>(data->size()) / static_cast<double>(config.batch) : 0;
@@ -459,7 +470,7 @@ int train_command(int argc, char** argv, int first) {
   saved["runtime"] = runtime_json(rt, run->path(), command);
   run->write_config(saved);
   if (from == 0) run->open_metrics(-1);
-  print_banner(session, rt, run->path(), from);
+  print_banner(session, rt, run->path(), from, data_description);
   return train_loop(session, *run, rt, steps_per_epoch);
 }
 

@@ -45,10 +45,11 @@ std::shared_ptr<Discriminator> make_mlp_discriminator(int64_t num_classes, const
                                                       Rng& rng);
 
 // ---- DCGAN (PyTorch-GAN's dcgan.py) for images [C, S, S], S a multiple of 4 (28, 32, 64) -----
-// G: z -> Linear -> [128, S/4, S/4] -> BN -> up x2 -> conv3 128 -> BN LReLU -> up x2 -> conv3 64
+// G: z -> Linear -> [128, S/4, S/4] -> BN -> up x2 + conv3 128 -> BN LReLU -> up x2 + conv3 64
 //    -> BN LReLU -> conv3 C -> Tanh.   D: conv3 s2 C->16->32->64->128 (LReLU 0.2, Dropout2d
 //    0.25, BN after the first) -> Linear -> 1. Weights N(0, 0.02), BN weights N(1, 0.02).
-// batch_norm = false drops D's BatchNorm (a critic with a gradient penalty must not normalise
+// Each "up x2 + conv3" is one nn::UpsampleConv2d (the same function as Upsample then Conv2d, with
+// Conv2d's parameters, in 4/9 of the work). batch_norm = false drops D's BatchNorm (a critic with a gradient penalty must not normalise
 // across samples).
 std::shared_ptr<Generator> make_dcgan_generator(int64_t noise_dim, int64_t image_size,
                                                 int64_t channels, Rng& rng);

@@ -32,17 +32,21 @@ class DataSource {
 std::shared_ptr<DataSource> toy_source(const std::string& name);
 
 // Shuffled batches of `batch` images (drop-last epochs, reshuffled per epoch from `seed`).
-// labels may be undefined. A request for another batch size throws.
+// labels may be undefined. A request for another batch size throws. Images held as bytes are
+// converted batch by batch (a quarter of the memory).
 std::shared_ptr<DataSource> image_source(Tensor images, Tensor labels, int64_t batch, uint64_t seed);
+std::shared_ptr<DataSource> image_source(ByteImages images, Tensor labels, int64_t batch, uint64_t seed);
 
-// The training images of an image run, [N, C, H, W] in [-1, 1], with labels. Sets
-// config.image_size, channels and num_classes from them; throws nash::Error when the files are
-// missing or corrupt or do not fit the model.
-MnistSplit load_training_images(RunConfig& config);
-// The images metrics compare against: the test split if the directory has one, else training.
+// The configured data: a toy data set by name, or the images at config.data_dir, whichever
+// form they take: IDX files (the train-* split, or t10k-* when that is all there is), a .npy
+// array [N, H, W] / [N, C, H, W] (labels from <stem>_labels.npy beside it), or a folder of PNG/JPEG
+// images with one subfolder per class (resized and cropped to config.image_size, default 64, with
+// config.channels, default 3). Completes config.image_size, channels and num_classes; checks
+// them against values already set; `description` (optional) says what was read. Throws
+// nash::Error when the data is missing, corrupt or does not fit the model.
+std::shared_ptr<DataSource> open_data(RunConfig& config, std::string* description = nullptr);
+// The images metrics compare against: the IDX test split if there is one, else the training
+// images; the same images for a .npy array or a folder.
 MnistSplit load_reference_images(const RunConfig& config);
-
-// The configured data: toy data by name, else load_training_images (which completes config).
-std::shared_ptr<DataSource> open_data(RunConfig& config);
 
 }  // namespace nash::gan
