@@ -3,8 +3,9 @@
 // by element, with no temporary tensors. Each update is written once, as a generic lambda that
 // runs on xsimd batches (the vector body) and on plain floats or doubles (the scalar tail, which
 // is also the reference the tests compare against). Every operation in it rounds as the tensor op
-// it replaces (x * s as mul_, x + y as add_, mul_add as axpy_), so an update is bitwise the one
-// composed from tensor ops.
+// it replaces: x * s as mul_, x + y as add_, fma(a, b, c) = a b + c rounded once (kernels/fma.h)
+// as axpy_, and fma(V(1), y, x * s) as x * s + y with the product rounded on its own. So an
+// update is bitwise the one composed from tensor ops.
 //
 // Shapes: p, g and every state tensor hold the same n elements (any shape, p's).
 //
@@ -17,46 +18,17 @@
 #include <type_traits>
 #include <utility>
 
+#include "tensor/kernels/fma.h"
 #include "tensor/kernels/functors.h"
 #include "tensor/kernels/map.h"
 #include "tensor/tensor.h"
 
 namespace nash::kernels {
 
-// ---- the batch and the multiply-add --------------------------------------------------------------
-// The updates run on the widest xsimd batch whose fma is one fused instruction. xsimd 8.1 has no
-// AVX-512 fma (its generic one is x * y + z, which the compiler may or may not fuse, and may fuse
-// with the wrong product), so on AVX-512 targets the updates use AVX2 + FMA3 batches: the loop is
-// memory-bound and runs as fast (bench/bench_optim.cpp).
-#if XSIMD_WITH_AVX512F && XSIMD_WITH_FMA3_AVX2
-using OptimArch = xsimd::fma3<xsimd::avx2>;
-#else
-using OptimArch = xsimd::default_arch;
-#endif
-template <class T>
-using OptimBatch = xsimd::batch<T, OptimArch>;
-template <class T>
-inline constexpr int64_t kOptimWidth = static_cast<int64_t>(OptimBatch<T>::size);
-
-// c + a b, rounded as the tensor ops' axpy_ (x += alpha y) rounds it. The compiler fuses that
-// multiply-add into one FMA wherever the target has FMA instructions, so mul_add does so
-// explicitly there (std::fma, xsimd::fma on an FMA3 batch: the instruction, which nothing fuses
-// further), and multiplies then adds elsewhere. Every multiply-add of an update goes through it:
-// in a plain `x * s + y * t` the compiler may fuse either product, and the update would not round
-// like the tensor ops. mul_add(V(1), y, x * s) is x * s + y with the product rounded on its own.
-template <class V>
-V mul_add(const V& a, const V& b, const V& c) {
-#ifdef __FMA__
-  if constexpr (std::is_floating_point_v<V>) return std::fma(a, b, c);
-  else return xsimd::fma(a, b, c);
-#else
-  return a * b + c;  // no FMA instructions: nothing is fused
-#endif
-}
-
 // ---- one step's numbers, and each update's element function ------------------------------------
 // make_*_element<T>(step) returns f(g, p, s...): g read (a copy), p and the state slots s read and
-// written, for V = OptimBatch<T> and V = T alike. Constants are rounded to T once, here.
+// written, for V = Batch<T> and V = T alike. Constants are rounded to T once, here. Every
+// multiply-add is kernels::fma, spelled out: unqualified, a batch would find xsimd::fma.
 
 // Adam (torch's single-tensor algorithm); AdamW with `decoupled`. t is the step count (1 first).
 struct AdamStep {
@@ -80,14 +52,14 @@ auto make_adam_element(const AdamStep& s) {
     if (maximize) g = -g;
     if (decay) {
       if (decoupled) p = p * V(shrink);  // AdamW: p *= 1 - lr wd
-      else g = mul_add(V(wd), p, g);      // Adam: g + wd p
+      else g = kernels::fma(V(wd), p, g);      // Adam: g + wd p
     }
-    m = mul_add(V(rest1), g, m * V(beta1));      // m = beta1 m + (1 - beta1) g
-    v = mul_add(V(rest2), g * g, v * V(beta2));  // v = beta2 v + (1 - beta2) g^2
+    m = kernels::fma(V(rest1), g, m * V(beta1));      // m = beta1 m + (1 - beta1) g
+    v = kernels::fma(V(rest2), g * g, v * V(beta2));  // v = beta2 v + (1 - beta2) g^2
     V v_hat = v;
     if (amsgrad) v_hat = v_max = fn::maximum(v_max, v);  // the running maximum
     const V denom = xsimd::sqrt(v_hat) / V(bc2_sqrt) + V(eps);  // sqrt(v_hat) / sqrt(bc2) + eps
-    p = mul_add(V(neg_step), m / denom, p);  // p -= lr / bc1 * m / denom
+    p = kernels::fma(V(neg_step), m / denom, p);  // p -= lr / bc1 * m / denom
   };
 }
 
@@ -105,21 +77,21 @@ auto make_rmsprop_element(const RMSpropStep& s) {
   return [=](auto g, auto& p, auto& v, auto& a, auto& b) {
     using V = decltype(g);
     if (maximize) g = -g;
-    if (decay) g = mul_add(V(wd), p, g);  // g + wd p
-    v = mul_add(V(rest), g * g, v * V(alpha));  // v = alpha v + (1 - alpha) g^2
+    if (decay) g = kernels::fma(V(wd), p, g);  // g + wd p
+    v = kernels::fma(V(rest), g * g, v * V(alpha));  // v = alpha v + (1 - alpha) g^2
     V d;
     if (centered) {
-      a = mul_add(V(rest), g, a * V(alpha));       // a = alpha a + (1 - alpha) g
-      d = xsimd::sqrt(mul_add(V(-1), a * a, v));  // sqrt(v - a^2)
+      a = kernels::fma(V(rest), g, a * V(alpha));       // a = alpha a + (1 - alpha) g
+      d = xsimd::sqrt(kernels::fma(V(-1), a * a, v));  // sqrt(v - a^2)
     } else {
       d = xsimd::sqrt(v);
     }
     d = d + V(eps);
     if (momentum) {
-      b = mul_add(V(1), g / d, b * V(mu));  // b = momentum b + g / d
-      p = mul_add(V(neg_lr), b, p);          // p -= lr b
+      b = kernels::fma(V(1), g / d, b * V(mu));  // b = momentum b + g / d
+      p = kernels::fma(V(neg_lr), b, p);          // p -= lr b
     } else {
-      p = mul_add(V(neg_lr), g / d, p);  // p -= lr g / d
+      p = kernels::fma(V(neg_lr), g / d, p);  // p -= lr g / d
     }
   };
 }
@@ -138,14 +110,14 @@ auto make_sgd_element(const SGDStep& s) {
   return [=](auto g, auto& p, auto& b) {
     using V = decltype(g);
     if (maximize) g = -g;
-    if (decay) g = mul_add(V(wd), p, g);  // g + wd p
+    if (decay) g = kernels::fma(V(wd), p, g);  // g + wd p
     if (momentum) {
       if (first) b = g;
-      else b = mul_add(V(keep), g, b * V(mu));  // b = momentum b + (1 - dampening) g
-      if (nesterov) g = mul_add(V(mu), b, g);  // g + momentum b
+      else b = kernels::fma(V(keep), g, b * V(mu));  // b = momentum b + (1 - dampening) g
+      if (nesterov) g = kernels::fma(V(mu), b, g);  // g + momentum b
       else g = b;
     }
-    p = mul_add(V(neg_lr), g, p);  // p -= lr g
+    p = kernels::fma(V(neg_lr), g, p);  // p -= lr g
   };
 }
 
@@ -163,7 +135,7 @@ void store(const V& v, T* q, int64_t i) {
   else v.store_unaligned(q + i);
 }
 
-// One step of the loop at element i, V = OptimBatch<T> (kOptimWidth<T> elements) or T (one). A
+// One step of the loop at element i, V = Batch<T> (kWidth<T> elements) or T (one). A
 // null state pointer is a slot the update does not use: it sees a zero and nothing is stored.
 template <class V, class T, class F, size_t K, size_t... I>
 void update_at(int64_t i, const F& f, const T* g, T* p, const std::array<T*, K>& s,
@@ -179,10 +151,10 @@ void update_at(int64_t i, const F& f, const T* g, T* p, const std::array<T*, K>&
 // f over elements [0, n): the vector body, then the scalar tail with the same f.
 template <class T, class F, size_t K>
 void update_elements(int64_t n, const F& f, const T* g, T* p, const std::array<T*, K>& s) {
-  constexpr int64_t W = kOptimWidth<T>;
+  constexpr int64_t W = kWidth<T>;
   constexpr auto I = std::make_index_sequence<K>{};
   int64_t i = 0;
-  for (; i + W <= n; i += W) detail::update_at<OptimBatch<T>>(i, f, g, p, s, I);
+  for (; i + W <= n; i += W) detail::update_at<Batch<T>>(i, f, g, p, s, I);
   for (; i < n; ++i) detail::update_at<T>(i, f, g, p, s, I);
 }
 

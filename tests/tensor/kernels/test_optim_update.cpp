@@ -20,7 +20,7 @@ namespace {
 
 template <class T>
 std::vector<int64_t> sizes() {
-  const int64_t W = kOptimWidth<T>;
+  const int64_t W = kWidth<T>;
   return {0, 1, W - 1, W, W + 1, 3 * W + 5};
 }
 
