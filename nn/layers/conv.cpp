@@ -59,8 +59,11 @@ Variable batched(const Module& m, const Variable& x, int64_t channels, F f) {
 Conv2d::Conv2d(const Conv2dOptions& o, Rng& rng) : Module("Conv2d"), options(o) {
   check_sizes("Conv2d", o.in_channels, o.out_channels, o.kernel_size, o.stride, o.padding,
               o.dilation);
-  register_parameter("weight", weight,
-                     empty({o.out_channels, o.in_channels, o.kernel_size.h, o.kernel_size.w}));
+  NASH_CHECK(o.groups >= 1 && o.in_channels % o.groups == 0 && o.out_channels % o.groups == 0,
+             "Conv2d: in_channels ", o.in_channels, " and out_channels ", o.out_channels,
+             " must be divisible by groups ", o.groups);
+  register_parameter("weight", weight, empty({o.out_channels, o.in_channels / o.groups,
+                                              o.kernel_size.h, o.kernel_size.w}));
   if (o.bias) register_parameter("bias", bias, empty({o.out_channels}));
   reset_parameters(rng);
 }
@@ -74,13 +77,18 @@ void Conv2d::reset_parameters(Rng& rng) {
 Variable Conv2d::forward(const Variable& x) {
   const Conv2dArgs a = args_of(options.stride, options.padding, options.dilation);
   return batched(*this, x, options.in_channels,
-                 [&](const Variable& x4) { return conv2d(x4, weight, bias, a); });
+                 [&](const Variable& x4) { return conv2d(x4, weight, bias, a, options.groups); });
 }
 
 std::string Conv2d::extra_repr() const {
   const auto& o = options;
-  return conv_repr(o.in_channels, o.out_channels, o.kernel_size, o.stride, o.padding, o.dilation,
-                   Size2(0), o.bias);
+  std::string s = conv_repr(o.in_channels, o.out_channels, o.kernel_size, o.stride, o.padding,
+                            o.dilation, Size2(0), o.bias);
+  if (o.groups != 1) {  // torch prints groups before bias
+    const size_t at = s.find(", bias=false");
+    s.insert(at == std::string::npos ? s.size() : at, ", groups=" + std::to_string(o.groups));
+  }
+  return s;
 }
 
 // ---- ConvTranspose2d ---------------------------------------------------------------------------
