@@ -5,6 +5,8 @@
 // O output channels, "..." any dims. Broadcasting follows NumPy; gradients are summed back.
 #pragma once
 #include <array>
+#include <limits>
+#include <string>
 #include <vector>
 
 #include "autograd/variable.h"
@@ -23,6 +25,10 @@ Variable maximum(const Variable& a, const Variable& b);   // dy goes to the larg
 Variable minimum(const Variable& a, const Variable& b);
 // cond is a 0/1 mask (no gradient); a and b broadcast with it.
 Variable where(const Tensor& cond, const Variable& a, const Variable& b);
+Variable where(const Tensor& cond, const Variable& a, double b);
+Variable where(const Tensor& cond, double a, const Variable& b);
+// x with `value` where mask is nonzero (mask broadcasts to x, no gradient): dx = dy where !mask.
+Variable masked_fill(const Variable& x, const Tensor& mask, double value);
 Variable add(const Variable& a, double b);
 Variable sub(const Variable& a, double b);
 Variable rsub(const Variable& a, double b);  // b - a
@@ -61,6 +67,14 @@ Variable leaky_relu(const Variable& x, double slope = 0.01);  // dx = dy (x > 0 
 Variable elu(const Variable& x, double alpha = 1.0);          // dx = dy (x > 0 ? 1 : y + alpha)
 Variable softplus(const Variable& x);            // log(1 + e^x); dx = dy sigmoid(x)
 Variable log_sigmoid(const Variable& x);         // -softplus(-x); dx = dy sigmoid(-x)
+Variable erf(const Variable& x);                 // dx = dy 2/sqrt(pi) e^(-x^2)
+// GELU: x Phi(x), Phi the standard normal CDF = (1 + erf(x / sqrt 2)) / 2 (Exact), or
+// x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2 (Tanh), as torch's approximate='tanh'.
+enum class GeluApproximation { Exact, Tanh };
+Variable gelu(const Variable& x, GeluApproximation approximate = GeluApproximation::Exact);
+Variable silu(const Variable& x);                // x sigmoid(x) (Swish)
+// max(x, 0) + w min(x, 0): w [1] shared, or [C] per channel for x [N, C, ...]; dw summed.
+Variable prelu(const Variable& x, const Variable& weight);
 
 // ---- reductions — ops/reduce.cpp (dims empty = all) --------------------------------------------
 Variable sum(const Variable& x, const std::vector<int64_t>& dims = {}, bool keepdim = false);
@@ -73,6 +87,16 @@ Variable amin(const Variable& x, const std::vector<int64_t>& dims = {}, bool kee
 Variable softmax(const Variable& x, int64_t dim);      // dx = y (dy - sum(dy y))
 Variable log_softmax(const Variable& x, int64_t dim);  // dx = dy - softmax(x) sum(dy)
 Variable logsumexp(const Variable& x, const std::vector<int64_t>& dims, bool keepdim = false);
+// Standard deviation sqrt(var): correction 1 is torch's unbiased=True, 0 the biased form. Its
+// gradient is infinite where the deviation is 0 (as torch's). Under `using namespace nash` call
+// it nash::std (a bare std(...) is ambiguous with namespace std).
+Variable std(const Variable& x, const std::vector<int64_t>& dims = {}, int64_t correction = 1,
+             bool keepdim = false);
+// The vector p-norm over dims (empty = all), p = 1, 2 or kInf: sum |x|, sqrt(sum x^2), max |x|.
+// Gradients: sign(x); x / norm (0 where the norm is 0, as torch); split evenly among the maxima.
+inline constexpr double kInf = std::numeric_limits<double>::infinity();
+Variable norm(const Variable& x, double p = 2.0, const std::vector<int64_t>& dims = {},
+              bool keepdim = false);
 
 // ---- linear algebra — ops/matmul.cpp -----------------------------------------------------------
 Variable matmul(const Variable& a, const Variable& b);  // da = dy b^T, db = a^T dy (batched)
@@ -96,6 +120,21 @@ Variable clone(const Variable& x);  // a copy with its own storage; dx = dy
 Variable sum_to(const Variable& x, const Shape& shape);  // adjoint of expand
 Variable cat(const std::vector<Variable>& xs, int64_t dim);
 Variable stack(const std::vector<Variable>& xs, int64_t dim);
+// Views of consecutive pieces along dim (each piece's gradient lands in its place):
+// chunk: `chunks` pieces of ceil(size / chunks) (the last smaller; fewer when they run out);
+// split: pieces of split_size (the last smaller), or of the given sizes (summing to the size).
+std::vector<Variable> chunk(const Variable& x, int64_t chunks, int64_t dim = 0);
+std::vector<Variable> split(const Variable& x, int64_t split_size, int64_t dim = 0);
+std::vector<Variable> split(const Variable& x, const std::vector<int64_t>& sizes, int64_t dim = 0);
+// x tiled reps[d] times along each dim (torch's Tensor.repeat; reps may add leading dims).
+Variable repeat(const Variable& x, const Shape& reps);
+// x reversed along each of dims.
+Variable flip(const Variable& x, const std::vector<int64_t>& dims);
+// Einstein summation over one or two operands, torch.einsum's notation without '...':
+// "ij,jk->ik", "bij,bjk->bik", "bchw,bkhw->bck", "i,i->", "ij->ji", "ij->j", or implicit
+// ("ij,jk": the labels seen once, sorted). Each label is one letter, at most once per operand.
+// Reduced to sums, permutes, reshapes and one batched matmul.
+Variable einsum(const std::string& equation, const std::vector<Variable>& operands);
 Variable index_select(const Variable& x, int64_t dim, const Tensor& index);
 Variable gather(const Variable& x, int64_t dim, const Tensor& index);
 // Adjoints of the two above (scatter-add src into zeros of `shape`).
@@ -112,14 +151,40 @@ Variable dropout2d(const Variable& x, double p, bool train, Rng& rng);
 
 // ---- convolution and pooling — ops/conv.cpp, ops/pool.cpp, ops/upsample_conv.cpp --------------
 Variable conv2d(const Variable& x, const Variable& w, const Variable& b, const Conv2dArgs& args = {});
+// Grouped: channels split into `groups` independent convolutions, w [O, C / groups, KH, KW]
+// (groups = C: depthwise). Composed as one conv2d per group on channel slices, then cat.
+Variable conv2d(const Variable& x, const Variable& w, const Variable& b, const Conv2dArgs& args,
+                int64_t groups);
 Variable conv_transpose2d(const Variable& x, const Variable& w, const Variable& b,
                           const Conv2dArgs& args = {},
                           std::array<int64_t, 2> output_padding = {0, 0});
+// ceil_mode: OH = ceil((H + 2 padding - kernel) / stride) + 1, less one if the last window
+// would start in the bottom padding (torch's rule); windows running past the padded input are
+// clipped, and avg_pool2d divides by the clipped window (torch's count_include_pad divisor).
 Variable max_pool2d(const Variable& x, std::array<int64_t, 2> kernel, std::array<int64_t, 2> stride,
-                    std::array<int64_t, 2> padding = {0, 0});
+                    std::array<int64_t, 2> padding = {0, 0}, bool ceil_mode = false);
 Variable avg_pool2d(const Variable& x, std::array<int64_t, 2> kernel, std::array<int64_t, 2> stride,
-                    std::array<int64_t, 2> padding = {0, 0});
+                    std::array<int64_t, 2> padding = {0, 0}, bool ceil_mode = false);
 Variable upsample_nearest2d(const Variable& x, int64_t scale);
+
+// ---- padding and resampling — ops/spatial.cpp (x [..., H, W]: any leading dims) ---------------
+// pad = {left, right, top, bottom} (torch.nn.functional.pad's order for the last two dims), >= 0.
+// Constant: `value` outside x; dx = dy's centre (a slice). Reflect: mirrored about the edge
+// without repeating it (each pad < that dim's size); dx sums the mirrored gradients back.
+enum class PadMode { Constant, Reflect };
+Variable pad2d(const Variable& x, std::array<int64_t, 4> pad, PadMode mode = PadMode::Constant,
+               double value = 0.0);
+// [..., C r^2, H, W] -> [..., C, H r, W r]: y[c, h r + i, w r + j] = x[c r^2 + i r + j, h, w].
+Variable pixel_shuffle(const Variable& x, int64_t upscale_factor);
+// Bilinear resampling to `size` {OH, OW}, torch's interpolate(mode='bilinear', size=...):
+// align_corners false maps output centres to input centres (src = (o + 0.5) H / OH - 0.5,
+// clamped at 0); true maps corner pixels to corners (src = o (H - 1) / (OH - 1)). Linear in x:
+// y = A_h x A_w^T with interpolation matrices A [OH, H], [OW, W], so dx = A_h^T dy A_w.
+Variable upsample_bilinear2d(const Variable& x, std::array<int64_t, 2> size,
+                             bool align_corners = false);
+// The mean over bins [floor(o H / OH), ceil((o + 1) H / OH)) for each output (o, same for W),
+// torch's adaptive_avg_pool2d: y = P_h x P_w^T with averaging matrices P.
+Variable adaptive_avg_pool2d(const Variable& x, std::array<int64_t, 2> size);
 // The backward functions of the five ops above, as differentiable ops of their own (each one's
 // derivatives are the family's other members), so second derivatives flow through conv/pool.
 // dx [N, C, H, W] from dy [N, O, OH, OW] and w [O, C, KH, KW] (the adjoint of x -> conv2d(x, w)).

@@ -1,5 +1,5 @@
 // Checkpoints: prefixing state dicts into one safetensors file, and checking a file against the
-// modules and optimizers before anything is loaded.
+// modules, optimizers and schedulers before anything is loaded.
 #include "nn/checkpoint.h"
 
 #include <set>
@@ -25,6 +25,7 @@ void check_prefixes(const char* op, const Checkpoint& ck) {
   };
   for (const auto& [prefix, m] : ck.modules) check(prefix, m, "module");
   for (const auto& [prefix, o] : ck.optimizers) check(prefix, o, "optimizer");
+  for (const auto& [prefix, s] : ck.schedulers) check(prefix, s, "scheduler");
 }
 
 // "model.fc.weight" -> {"model", "fc.weight"}; no dot -> {name, ""}.
@@ -43,6 +44,8 @@ void save_checkpoint(const std::string& path, const Checkpoint& ck) {
     for (auto& [name, t] : m->state_dict()) all.emplace_back(prefix + "." + name, t);
   for (const auto& [prefix, o] : ck.optimizers)
     for (auto& [name, t] : o->state_dict()) all.emplace_back(prefix + "." + name, t);
+  for (const auto& [prefix, s] : ck.schedulers)
+    for (auto& [name, t] : s->state_dict()) all.emplace_back(prefix + "." + name, t);
   for (const auto& [name, t] : ck.tensors) {
     NASH_CHECK(!name.empty(), op, ": an extra tensor has an empty name");
     NASH_CHECK(t.defined(), op, ": extra tensor '", name, "' is undefined");
@@ -77,6 +80,7 @@ void load_checkpoint(const std::string& path, Checkpoint& ck) {
   std::set<std::string> known;
   for (const auto& [prefix, m] : ck.modules) known.insert(prefix);
   for (const auto& [prefix, o] : ck.optimizers) known.insert(prefix);
+  for (const auto& [prefix, s] : ck.schedulers) known.insert(prefix);
   for (const auto& [name, t] : file.tensors) {
     auto [prefix, rest] = split_prefix(name);
     NASH_CHECK(!rest.empty(), op, ": unexpected key '", name, "' (no '<prefix>.' in front)");
@@ -84,7 +88,7 @@ void load_checkpoint(const std::string& path, Checkpoint& ck) {
       extra.emplace_back(rest, t);
     } else {
       NASH_CHECK(known.count(prefix), op, ": unexpected key '", name,
-                 "' (the checkpoint has no module or optimizer '", prefix, "')");
+                 "' (the checkpoint has no module, optimizer or scheduler '", prefix, "')");
       by_prefix[prefix].emplace_back(rest, t);
     }
   }
@@ -119,10 +123,18 @@ void load_checkpoint(const std::string& path, Checkpoint& ck) {
       fail(op, ": optimizer '", prefix, "': ", e.what());
     }
   }
+  for (const auto& [prefix, s] : ck.schedulers) {
+    try {
+      s->check_state_dict(by_prefix[prefix]);
+    } catch (const Error& e) {
+      fail(op, ": scheduler '", prefix, "': ", e.what());
+    }
+  }
 
   // Everything matches: load.
   for (const auto& [prefix, m] : ck.modules) m->load_state_dict(by_prefix[prefix]);
   for (const auto& [prefix, o] : ck.optimizers) o->load_state_dict(by_prefix[prefix]);
+  for (const auto& [prefix, s] : ck.schedulers) s->load_state_dict(by_prefix[prefix]);
   ck.tensors = std::move(extra);
   file.metadata.erase(kFormatKey);
   ck.metadata = std::move(file.metadata);

@@ -64,10 +64,10 @@ Variable clamped_log(const Variable& x) {
   return where(positive, lg, Variable(full({}, -100.0, x.dtype())));
 }
 
-// Checks x [N, K] against int64 class indices t [N] in [0, K) and a class weight [K];
-// returns the weight converted to x's dtype (or undefined).
+// Checks x [N, K] against int64 class indices t [N] in [0, K) (or ignore_index) and a class
+// weight [K]; returns the weight converted to x's dtype (or undefined).
 Tensor check_classes(const char* op, const Variable& x, const Tensor& target,
-                     const Tensor& weight) {
+                     const Tensor& weight, int64_t ignore_index) {
   check_float(op, "input", x.value());
   NASH_CHECK(x.dim() == 2, op, ": input must be [N, K] (batch, classes), got ", x.shape());
   NASH_CHECK(target.defined() && target.dtype() == DType::Int64, op,
@@ -77,13 +77,63 @@ Tensor check_classes(const char* op, const Variable& x, const Tensor& target,
              " needs target [", x.size(0), "], got ", target.shape());
   const int64_t k = x.size(1);
   for (int64_t t : target.values<int64_t>())
-    NASH_CHECK(t >= 0 && t < k, op, ": target class ", t, " is out of range for ", k,
-               " classes (input ", x.shape(), ")");
+    NASH_CHECK(t == ignore_index || (t >= 0 && t < k), op, ": target class ", t,
+               " is out of range for ", k, " classes (input ", x.shape(), ")");
   if (!weight.defined()) return weight;
   check_float(op, "weight", weight);
   NASH_CHECK(weight.dim() == 1 && weight.size(0) == k, op, ": weight must be [", k,
              "] for input ", x.shape(), ", got ", weight.shape());
   return weight.dtype() == x.dtype() ? weight : weight.to(x.dtype());
+}
+
+// The samples whose target is not ignore_index, as a 0/1 mask [N] in `dtype`; and the target
+// with ignored entries replaced by class 0 (so they index safely; their loss is masked away).
+struct Kept {
+  Tensor mask;
+  Tensor target;
+  bool all = true;  // nothing ignored
+};
+Kept kept_samples(const Tensor& target, int64_t ignore_index, DType dtype) {
+  std::vector<int64_t> t = target.values<int64_t>();
+  std::vector<double> mask(t.size(), 1.0);
+  Kept k;
+  for (size_t i = 0; i < t.size(); ++i)
+    if (t[i] == ignore_index) {
+      t[i] = 0;
+      mask[i] = 0.0;
+      k.all = false;
+    }
+  const Shape shape{static_cast<int64_t>(t.size())};
+  k.mask = from_vector(mask, shape).to(dtype);
+  k.target = from_vector(t, shape);
+  return k;
+}
+
+// cross_entropy with a float target [N, K] of class probabilities.
+Variable cross_entropy_soft(const Variable& logits, const Tensor& target, Reduction reduction,
+                            double label_smoothing, const Tensor& weight, int64_t ignore_index) {
+  const char* op = "cross_entropy";
+  check_float(op, "input", logits.value());
+  NASH_CHECK(logits.dim() == 2, op, ": input must be [N, K] (batch, classes), got ",
+             logits.shape());
+  NASH_CHECK(target.shape() == logits.shape(), op, ": target must be int64 class indices [",
+             logits.size(0), "] or class probabilities shaped like the input ", logits.shape(),
+             ", got ", dtype_name(target.dtype()), " ", target.shape());
+  NASH_CHECK(ignore_index < 0, op, ": ignore_index (", ignore_index, ") is not supported with "
+             "a probability target");
+  const int64_t k = logits.size(1);
+  Tensor w = weight;
+  if (w.defined()) {
+    check_float(op, "weight", w);
+    NASH_CHECK(w.dim() == 1 && w.size(0) == k, op, ": weight must be [", k, "] for input ",
+               logits.shape(), ", got ", w.shape());
+    if (w.dtype() != logits.dtype()) w = w.to(logits.dtype());
+  }
+  Tensor t = target.dtype() == logits.dtype() ? target : target.to(logits.dtype());
+  if (label_smoothing > 0.0) t = add(mul(t, 1.0 - label_smoothing), label_smoothing / k);
+  if (w.defined()) t = mul(t, w);  // [N, K] * [K]
+  Variable per_sample = -sum(log_softmax(logits, 1) * Variable(t), {1});  // [N]
+  return reduce(per_sample, reduction);
 }
 
 }  // namespace
@@ -135,9 +185,18 @@ Variable l1_loss(const Variable& input, const Variable& target, Reduction reduct
 }
 
 Variable nll_loss(const Variable& log_probs, const Tensor& target, Reduction reduction,
-                  const Tensor& weight) {
-  Tensor w = check_classes("nll_loss", log_probs, target, weight);
+                  const Tensor& weight, int64_t ignore_index) {
+  Tensor w = check_classes("nll_loss", log_probs, target, weight, ignore_index);
   const int64_t n = log_probs.size(0);
+  const Kept kept = kept_samples(target, ignore_index, log_probs.dtype());
+  if (!kept.all) {
+    // loss_i = -w[t_i] lp[i, t_i] keep_i;  Mean divides by sum_i w[t_i] keep_i
+    Variable picked = reshape(gather(log_probs, 1, kept.target.reshape({n, 1})), {n});
+    Tensor w_t = w.defined() ? mul(index_select(w, 0, kept.target), kept.mask) : kept.mask;
+    Variable loss = -picked * Variable(w_t);
+    if (reduction == Reduction::Mean) return sum(loss) / Variable(sum(w_t));
+    return reduce(loss, reduction);
+  }
   // picked[i] = log_probs[i, t_i]
   Variable picked = reshape(gather(log_probs, 1, target.reshape({n, 1})), {n});
   if (!w.defined()) return reduce(-picked, reduction);
@@ -148,20 +207,27 @@ Variable nll_loss(const Variable& log_probs, const Tensor& target, Reduction red
 }
 
 Variable cross_entropy(const Variable& logits, const Tensor& target, Reduction reduction,
-                       double label_smoothing, const Tensor& weight) {
+                       double label_smoothing, const Tensor& weight, int64_t ignore_index) {
   const char* op = "cross_entropy";
   NASH_CHECK(label_smoothing >= 0.0 && label_smoothing <= 1.0, op,
              ": label_smoothing must be in [0, 1], got ", label_smoothing);
-  Tensor w = check_classes(op, logits, target, weight);
+  if (target.defined() && target.dtype() != DType::Int64)
+    return cross_entropy_soft(logits, target, reduction, label_smoothing, weight, ignore_index);
+  Tensor w = check_classes(op, logits, target, weight, ignore_index);
   Variable lp = log_softmax(logits, 1);  // [N, K]
-  Variable nll = nll_loss(lp, target, reduction, w);
+  Variable nll = nll_loss(lp, target, reduction, w, ignore_index);
   if (label_smoothing == 0.0) return nll;
 
-  // The uniform part of the smoothed target: sum_k -w_k lp[i, k], per sample [N].
+  // The uniform part of the smoothed target: sum_k -w_k lp[i, k], per sample [N], 0 for the
+  // ignored samples.
+  const Kept kept = kept_samples(target, ignore_index, logits.dtype());
   Variable smooth = w.defined() ? -sum(lp * Variable(w), {1}) : -sum(lp, {1});
+  if (!kept.all) smooth = smooth * Variable(kept.mask);
   Variable smooth_reduced;
   if (reduction == Reduction::Mean && w.defined())
-    smooth_reduced = sum(smooth) / Variable(sum(index_select(w, 0, target)));
+    smooth_reduced = sum(smooth) / Variable(sum(mul(index_select(w, 0, kept.target), kept.mask)));
+  else if (reduction == Reduction::Mean && !kept.all)
+    smooth_reduced = sum(smooth) / Variable(sum(kept.mask));
   else
     smooth_reduced = reduce(smooth, reduction);
   const double k = static_cast<double>(logits.size(1));
@@ -208,25 +274,33 @@ L1Loss::L1Loss(Reduction reduction) : Module("L1Loss"), reduction(reduction) {}
 Variable L1Loss::forward(const Variable& x, const Variable& t) { return l1_loss(x, t, reduction); }
 std::string L1Loss::extra_repr() const { return repr_reduction(reduction, Tensor()); }
 
-NLLLoss::NLLLoss(Reduction reduction, Tensor weight)
-    : Module("NLLLoss"), reduction(reduction), weight(std::move(weight)) {}
+NLLLoss::NLLLoss(Reduction reduction, Tensor weight, int64_t ignore_index)
+    : Module("NLLLoss"), reduction(reduction), weight(std::move(weight)),
+      ignore_index(ignore_index) {}
 Variable NLLLoss::forward(const Variable& x, const Tensor& t) {
-  return nll_loss(x, t, reduction, weight);
+  return nll_loss(x, t, reduction, weight, ignore_index);
 }
-std::string NLLLoss::extra_repr() const { return repr_reduction(reduction, weight); }
+std::string NLLLoss::extra_repr() const {
+  std::string s = repr_reduction(reduction, weight);
+  if (ignore_index != -100) s += ", ignore_index=" + std::to_string(ignore_index);
+  return s;
+}
 
-CrossEntropyLoss::CrossEntropyLoss(Reduction reduction, double label_smoothing, Tensor weight)
+CrossEntropyLoss::CrossEntropyLoss(Reduction reduction, double label_smoothing, Tensor weight,
+                                   int64_t ignore_index)
     : Module("CrossEntropyLoss"),
       reduction(reduction),
       label_smoothing(label_smoothing),
-      weight(std::move(weight)) {}
+      weight(std::move(weight)),
+      ignore_index(ignore_index) {}
 Variable CrossEntropyLoss::forward(const Variable& x, const Tensor& t) {
-  return cross_entropy(x, t, reduction, label_smoothing, weight);
+  return cross_entropy(x, t, reduction, label_smoothing, weight, ignore_index);
 }
 std::string CrossEntropyLoss::extra_repr() const {
   std::ostringstream os;
   os << repr_reduction(reduction, weight);
   if (label_smoothing != 0.0) os << ", label_smoothing=" << label_smoothing;
+  if (ignore_index != -100) os << ", ignore_index=" << ignore_index;
   return os.str();
 }
 

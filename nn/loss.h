@@ -9,6 +9,7 @@
 //   Variable loss = nn::binary_cross_entropy_with_logits(d_real, ones_like(d_real.value()));
 //   nn::CrossEntropyLoss ce(nn::Reduction::Mean, /*label_smoothing=*/0.1);
 //   Variable l = ce(logits, labels);                                 // [N, K], int64 [N] -> []
+//   Variable s = nn::cross_entropy(logits, soft_labels);             // [N, K], float [N, K] -> []
 #pragma once
 #include <string>
 
@@ -41,15 +42,23 @@ Variable l1_loss(const Variable& input, const Variable& target,
 
 // -w[t_i] log_probs[i, t_i] for log_probs [N, K] and int64 class indices t [N] in [0, K).
 // weight [K] is a per-class weight; Mean divides by sum_i w[t_i] (like torch), not by N.
+// Samples whose target is ignore_index (torch's default -100) add 0 and are left out of Mean's
+// divisor (all ignored: 0 / 0 = NaN, as torch).
 Variable nll_loss(const Variable& log_probs, const Tensor& target,
-                  Reduction reduction = Reduction::Mean, const Tensor& weight = {});
+                  Reduction reduction = Reduction::Mean, const Tensor& weight = {},
+                  int64_t ignore_index = -100);
 
-// nll_loss(log_softmax(logits, 1), t). With label smoothing e the target becomes
-// (1 - e) one_hot(t) + e / K: loss = (1 - e) nll + (e / K) sum_k -w_k log_softmax_k, reduced as
-// torch does (Mean with a weight divides both terms by sum_i w[t_i]).
+// Class indices (int64 t [N]): nll_loss(log_softmax(logits, 1), t), ignore_index as there. With
+// label smoothing e the target becomes (1 - e) one_hot(t) + e / K:
+// loss = (1 - e) nll + (e / K) sum_k -w_k log_softmax_k, reduced as torch does (Mean with a
+// weight divides both terms by sum_i w[t_i] over the samples not ignored).
+// Class probabilities (a float target [N, K], soft labels): loss_i = -sum_k w_k t_ik
+// log_softmax_ik (t smoothed as above first); Mean divides by N, whatever the weight (torch's
+// rule for probability targets); ignore_index must stay negative (torch rejects it too). The
+// target gets no gradient.
 Variable cross_entropy(const Variable& logits, const Tensor& target,
                        Reduction reduction = Reduction::Mean, double label_smoothing = 0.0,
-                       const Tensor& weight = {});
+                       const Tensor& weight = {}, int64_t ignore_index = -100);
 
 // ---- modules: hold the options, forward(input, target) ------------------------------------------
 struct BCELoss : Module {
@@ -95,7 +104,9 @@ struct L1Loss : Module {
 struct NLLLoss : Module {
   Reduction reduction;
   Tensor weight;
-  explicit NLLLoss(Reduction reduction = Reduction::Mean, Tensor weight = {});
+  int64_t ignore_index;
+  explicit NLLLoss(Reduction reduction = Reduction::Mean, Tensor weight = {},
+                   int64_t ignore_index = -100);
   using Module::forward;
   Variable forward(const Variable& log_probs, const Tensor& target);
   Variable operator()(const Variable& x, const Tensor& t) { return forward(x, t); }
@@ -106,8 +117,9 @@ struct CrossEntropyLoss : Module {
   Reduction reduction;
   double label_smoothing;
   Tensor weight;
+  int64_t ignore_index;
   explicit CrossEntropyLoss(Reduction reduction = Reduction::Mean, double label_smoothing = 0.0,
-                            Tensor weight = {});
+                            Tensor weight = {}, int64_t ignore_index = -100);
   using Module::forward;
   Variable forward(const Variable& logits, const Tensor& target);
   Variable operator()(const Variable& x, const Tensor& t) { return forward(x, t); }

@@ -146,6 +146,29 @@ void Module::requires_grad_(bool requires_grad) {
   for (auto& v : parameters()) v.requires_grad_(requires_grad);
 }
 
+Module& Module::apply(const std::function<void(Module&)>& fn) {
+  std::set<const Module*> seen;
+  apply_once(fn, seen);
+  return *this;
+}
+
+void Module::apply_once(const std::function<void(Module&)>& fn, std::set<const Module*>& seen) {
+  if (!seen.insert(this).second) return;
+  for (auto& [n, c] : children_) c->apply_once(fn, seen);
+  fn(*this);
+}
+
+Frozen::Frozen(Module& module) {
+  for (auto& v : module.parameters()) {
+    saved_.emplace_back(v, v.requires_grad());
+    v.requires_grad_(false);
+  }
+}
+
+Frozen::~Frozen() {
+  for (auto& [v, flag] : saved_) v.requires_grad_(flag);
+}
+
 void Module::to(DType dtype) {
   for (auto& [n, p] : params_) {
     bool rg = p->requires_grad();

@@ -15,8 +15,10 @@
 //     Variable forward(const Variable& x) override { return x * scale + shift; }
 //   };
 #pragma once
+#include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -63,6 +65,11 @@ class Module {
   void requires_grad_(bool requires_grad);
   // Converts every parameter and buffer (e.g. to float64 for gradcheck).
   void to(DType dtype);
+  // Calls fn on every module of the tree, children before their parent (each child's subtree in
+  // registration order), this module last; a module shared by two parents is visited once.
+  // As torch's Module.apply, e.g. a custom initialisation:
+  //   net.apply([](nn::Module& m) { if (auto* c = dynamic_cast<nn::Conv2d*>(&m)) init(*c); });
+  Module& apply(const std::function<void(Module&)>& fn);
 
  protected:
   // Registers `field` (a member of the derived class) holding `value` as a leaf parameter.
@@ -80,12 +87,29 @@ class Module {
   void collect(const std::string& prefix, std::vector<std::pair<std::string, Variable>>* params,
                std::vector<std::pair<std::string, Tensor*>>* buffers) const;
   void repr_into(std::string& out, int indent) const;
+  void apply_once(const std::function<void(Module&)>& fn, std::set<const Module*>& seen);
 
   std::string type_name_;
   bool training_ = true;
   std::vector<std::pair<std::string, Variable*>> params_;
   std::vector<std::pair<std::string, Tensor*>> buffers_;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
+};
+
+// Freezes a module's parameters for a scope: requires_grad_(false) when made, and each
+// parameter's own flag restored when the scope ends, also when it ends by an exception.
+//
+//   { nn::Frozen judge(d);         // D only judges: its parameters get no gradients
+//     g_loss(d(g(z))).backward(); }
+class Frozen {
+ public:
+  explicit Frozen(Module& module);
+  ~Frozen();
+  Frozen(const Frozen&) = delete;
+  Frozen& operator=(const Frozen&) = delete;
+
+ private:
+  std::vector<std::pair<Variable, bool>> saved_;  // a parameter (shared) and its flag before
 };
 
 }  // namespace nash::nn

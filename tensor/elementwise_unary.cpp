@@ -23,6 +23,7 @@ Tensor relu(const Tensor& x) { return unary_op("relu", x, fn::relu); }
 Tensor sign(const Tensor& x) { return unary_op("sign", x, fn::sign); }
 Tensor sin(const Tensor& x) { return unary_op("sin", x, fn::sin); }
 Tensor cos(const Tensor& x) { return unary_op("cos", x, fn::cos); }
+Tensor erf(const Tensor& x) { return unary_op("erf", x, fn::erf); }
 Tensor softplus(const Tensor& x) { return unary_op("softplus", x, fn::softplus); }
 Tensor log_sigmoid(const Tensor& x) { return unary_op("log_sigmoid", x, fn::log_sigmoid); }
 

@@ -29,6 +29,7 @@ Tensor relu(const Tensor& x);
 Tensor sign(const Tensor& x);
 Tensor sin(const Tensor& x);
 Tensor cos(const Tensor& x);
+Tensor erf(const Tensor& x);  // 2/sqrt(pi) * integral_0^x e^(-t^2) dt
 Tensor leaky_relu(const Tensor& x, double slope);
 Tensor elu(const Tensor& x, double alpha = 1.0);
 Tensor softplus(const Tensor& x);       // log(1 + exp(x)), stable for large |x|

@@ -60,4 +60,34 @@ Variable log_sigmoid(const Variable& x) {
                  {[x](const Variable& dy) { return dy * sigmoid(neg(x)); }});
 }
 
+// GELU, composed (its derivatives come from erf / tanh):
+//   exact  y = x (1 + erf(x / sqrt 2)) / 2
+//   tanh   y = x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))) / 2
+Variable gelu(const Variable& x, GeluApproximation approximate) {
+  if (approximate == GeluApproximation::Tanh) {
+    const double k = 0.7978845608028654;  // sqrt(2 / pi)
+    return x * (1.0 + tanh((x + x * square(x) * 0.044715) * k)) * 0.5;
+  }
+  return x * (1.0 + erf(x * 0.7071067811865476)) * 0.5;  // 1 / sqrt 2
+}
+
+// y = x sigmoid(x), composed
+Variable silu(const Variable& x) { return x * sigmoid(x); }
+
+// y = x > 0 ? x : w x, w one value or one per channel (dim 1);  dx = dy (x > 0 ? 1 : w),
+// dw = sum of dy x over x <= 0 (both from the composition)
+Variable prelu(const Variable& x, const Variable& weight) {
+  NASH_CHECK(weight.defined() && weight.dim() == 1, "prelu: weight must be [1] or [C], got ",
+             weight.defined() ? shape_str(weight.shape()) : std::string("undefined"));
+  Variable w = weight;
+  if (weight.size(0) != 1) {
+    NASH_CHECK(x.dim() >= 2 && x.size(1) == weight.size(0), "prelu: weight ", weight.shape(),
+               " needs an input [N, ", weight.size(0), ", ...], got ", x.shape());
+    Shape s(x.dim(), 1);
+    s[1] = weight.size(0);
+    w = reshape(weight, s);  // [1, C, 1, ...] broadcasts over N and the trailing dims
+  }
+  return where(nash::gt(x.value(), 0.0), x, w * x);
+}
+
 }  // namespace nash

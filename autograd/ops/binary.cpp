@@ -85,6 +85,21 @@ Variable where(const Tensor& cond, const Variable& a, const Variable& b) {
                     return sum_to(where(cond, zero_like_scalar(dy), dy), sb);
                   }});
 }
+Variable where(const Tensor& cond, const Variable& a, double b) {
+  return where(cond, a, constant(full({}, b, a.dtype())));
+}
+Variable where(const Tensor& cond, double a, const Variable& b) {
+  return where(cond, constant(full({}, a, b.dtype())), b);
+}
+
+// y = mask ? value : x, mask broadcast to x (never the other way);  dx = where(mask, 0, dy)
+Variable masked_fill(const Variable& x, const Tensor& mask, double value) {
+  NASH_CHECK(mask.defined(), "masked_fill: mask is undefined");
+  Variable y = where(mask, value, x);
+  NASH_CHECK(y.shape() == x.shape(), "masked_fill: mask ", mask.shape(),
+             " does not broadcast to the input ", x.shape());
+  return y;
+}
 
 // ---- with a scalar ---------------------------------------------------------------------------
 Variable add(const Variable& a, double b) {  // dy

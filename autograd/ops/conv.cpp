@@ -34,6 +34,27 @@ Variable conv2d(const Variable& x, const Variable& w, const Variable& b, const C
   return make_op("conv2d", std::move(y), std::move(inputs), std::move(derivatives));
 }
 
+// y = cat over groups g of conv(x[:, g C/G : (g+1) C/G], w[g O/G : (g+1) O/G], b[g O/G : ...])
+// (derivatives from narrow, conv2d and cat)
+Variable conv2d(const Variable& x, const Variable& w, const Variable& b, const Conv2dArgs& args,
+                int64_t groups) {
+  NASH_CHECK(groups >= 1, "conv2d: groups must be >= 1, got ", groups);
+  if (groups == 1) return conv2d(x, w, b, args);
+  NASH_CHECK(x.dim() == 4 && w.dim() == 4, "conv2d: expected input [N, C, H, W] and weight [O, "
+             "C/groups, KH, KW], got ", x.shape(), " and ", w.shape());
+  const int64_t c = x.size(1), o = w.size(0);
+  NASH_CHECK(c % groups == 0 && o % groups == 0, "conv2d: ", c, " input and ", o,
+             " output channels must both be divisible by groups = ", groups);
+  NASH_CHECK(w.size(1) * groups == c, "conv2d: weight ", w.shape(), " with groups = ", groups,
+             " expects ", w.size(1) * groups, " input channels, got ", x.shape());
+  const int64_t cg = c / groups, og = o / groups;
+  std::vector<Variable> ys;
+  for (int64_t g = 0; g < groups; ++g)
+    ys.push_back(conv2d(narrow(x, 1, g * cg, cg), narrow(w, 0, g * og, og),
+                        b.defined() ? narrow(b, 0, g * og, og) : Variable(), args));
+  return cat(ys, 1);
+}
+
 // dx = B(dy, w), the adjoint of x -> conv(x, w). Bilinear: for an upstream g [N, C, H, W],
 // <g, B(dy, w)> = <conv(g, w), dy>, so
 //   d(dy) = conv2d(g, w),  dw = conv2d_backward_weight(dy, g)

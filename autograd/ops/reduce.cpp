@@ -52,6 +52,33 @@ Variable var(const Variable& x, const std::vector<int64_t>& dims, int64_t correc
   return sum(centred * centred, dims, keepdim) / static_cast<double>(n - correction);
 }
 
+// std = sqrt(var)
+Variable std(const Variable& x, const std::vector<int64_t>& dims, int64_t correction, bool keepdim) {
+  return sqrt(var(x, dims, correction, keepdim));
+}
+
+namespace {
+// The 2-norm y = sqrt(sum x^2) over dims;  dx = x dy / y, and 0 where y = 0 (torch's choice: the
+// gradient of |x| at 0). y + [y == 0] keeps the division finite there, where x is 0 anyway.
+Variable norm2(const Variable& x, const std::vector<int64_t>& dims, bool keepdim) {
+  Tensor y = nash::sqrt(nash::sum(nash::square(x.value()), dims, keepdim));
+  Shape kept = kept_shape(x.shape(), dims, "norm");
+  return make_op("norm", std::move(y), {x},
+                 {[x, kept](const Variable& dy, const Variable& y) {
+                   Variable safe = y + constant(nash::eq(y.value(), 0.0));
+                   return x * expand(reshape(dy / safe, kept), x.shape());
+                 }});
+}
+}  // namespace
+
+Variable norm(const Variable& x, double p, const std::vector<int64_t>& dims, bool keepdim) {
+  NASH_CHECK(p == 1.0 || p == 2.0 || p == kInf, "norm: p must be 1, 2 or infinity, got ", p,
+             " (input ", x.shape(), ")");
+  if (p == 1.0) return sum(abs(x), dims, keepdim);
+  if (p == 2.0) return norm2(x, dims, keepdim);
+  return amax(abs(x), dims, keepdim);
+}
+
 namespace {
 // amax/amin: dy flows to the extreme element(s), split evenly among ties (like torch.amax).
 Variable extreme(const char* op, const Variable& x, const std::vector<int64_t>& dims,

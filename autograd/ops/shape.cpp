@@ -1,5 +1,6 @@
 // Shape ops: views in forward, their adjoints in backward (reshape back, permute back, scatter a
 // slice into zeros, sum an expansion). Joining (cat, stack) splits the gradient back up.
+#include <algorithm>
 #include <numeric>
 
 #include "autograd/function.h"
@@ -126,6 +127,76 @@ Variable stack(const std::vector<Variable>& xs, int64_t dim) {
     expanded.push_back(unsqueeze(x, d));
   }
   return cat(expanded, d);
+}
+
+// ---- pieces, tiles and reversals: compositions of narrow, expand and index_select -------------
+
+std::vector<Variable> split(const Variable& x, const std::vector<int64_t>& sizes, int64_t dim) {
+  const int64_t d = wrap_dim(dim, x.dim(), "split");
+  int64_t total = 0;
+  for (int64_t s : sizes) {
+    NASH_CHECK(s >= 0, "split: sizes must be >= 0, got ", Shape(sizes), " for ", x.shape());
+    total += s;
+  }
+  NASH_CHECK(total == x.size(d), "split: sizes ", Shape(sizes), " sum to ", total, " but dim ",
+             d, " of ", x.shape(), " has ", x.size(d));
+  std::vector<Variable> pieces;
+  int64_t offset = 0;
+  for (int64_t s : sizes) {
+    pieces.push_back(narrow(x, d, offset, s));
+    offset += s;
+  }
+  return pieces;
+}
+
+std::vector<Variable> split(const Variable& x, int64_t split_size, int64_t dim) {
+  const int64_t d = wrap_dim(dim, x.dim(), "split");
+  NASH_CHECK(split_size > 0 || (split_size == 0 && x.size(d) == 0), "split: split_size must be ",
+             "> 0, got ", split_size, " for ", x.shape());
+  std::vector<int64_t> sizes;
+  for (int64_t left = x.size(d); left > 0; left -= split_size)
+    sizes.push_back(std::min(split_size, left));
+  if (sizes.empty()) sizes.push_back(0);  // torch: one empty piece of an empty dim
+  return split(x, sizes, d);
+}
+
+std::vector<Variable> chunk(const Variable& x, int64_t chunks, int64_t dim) {
+  NASH_CHECK(chunks > 0, "chunk: chunks must be > 0, got ", chunks, " for ", x.shape());
+  const int64_t d = wrap_dim(dim, x.dim(), "chunk");
+  const int64_t size = (x.size(d) + chunks - 1) / chunks;  // ceil
+  return split(x, std::max<int64_t>(size, x.size(d) == 0 ? 0 : 1), d);
+}
+
+// y = x tiled: each dim d viewed as [1, s_d], expanded to [r_d, s_d], merged to r_d s_d;
+// dx = the expansion summed back (expand's adjoint)
+Variable repeat(const Variable& x, const Shape& reps) {
+  const int64_t extra = static_cast<int64_t>(reps.size()) - x.dim();
+  NASH_CHECK(extra >= 0, "repeat: ", reps.size(), " repeats for a tensor of ", x.dim(),
+             " dims ", x.shape(), " (need at least one per dim)");
+  for (int64_t r : reps)
+    NASH_CHECK(r >= 0, "repeat: repeats must be >= 0, got ", reps, " for ", x.shape());
+  Shape interleaved, expanded, out;
+  for (size_t i = 0; i < reps.size(); ++i) {
+    const int64_t s = static_cast<int64_t>(i) < extra ? 1 : x.size(i - extra);
+    interleaved.insert(interleaved.end(), {1, s});
+    expanded.insert(expanded.end(), {reps[i], s});
+    out.push_back(reps[i] * s);
+  }
+  return reshape(expand(reshape(x, interleaved), expanded), out);
+}
+
+// y = x reversed along dims (index_select with n-1 .. 0 per dim);  dx = dy reversed the same way
+Variable flip(const Variable& x, const std::vector<int64_t>& dims) {
+  Variable y = x;
+  std::vector<bool> seen(x.dim(), false);
+  for (int64_t dim : dims) {
+    const int64_t d = wrap_dim(dim, x.dim(), "flip");
+    NASH_CHECK(!seen[d], "flip: dim ", d, " appears twice in ", Shape(dims), " for ", x.shape());
+    seen[d] = true;
+    const int64_t n = x.size(d);
+    if (n > 1) y = index_select(y, d, arange(static_cast<double>(n - 1), -1.0, -1.0, DType::Int64));
+  }
+  return y;
 }
 
 }  // namespace nash

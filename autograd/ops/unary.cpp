@@ -50,6 +50,13 @@ Variable square(const Variable& x) {
                  {[x](const Variable& dy) { return dy * x * 2.0; }});
 }
 
+// y = erf(x);  dx = dy 2/sqrt(pi) e^(-x^2)
+Variable erf(const Variable& x) {
+  return make_op("erf", nash::erf(x.value()), {x}, {[x](const Variable& dy) {
+                   return dy * exp(-square(x)) * 1.1283791670955126;  // 2 / sqrt(pi)
+                 }});
+}
+
 // y = min(max(x, lo), hi);  dx = dy where lo <= x <= hi, else 0
 Variable clamp(const Variable& x, double lo, double hi) {
   NASH_CHECK(lo <= hi, "clamp: lo must be <= hi, got lo=", lo, " hi=", hi, " for ", x.shape());

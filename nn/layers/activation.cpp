@@ -24,6 +24,21 @@ Variable Softplus::forward(const Variable& x) {
   return where(linear_part, x, y);
 }
 
+GELU::GELU(GeluApproximation a) : Module("GELU"), approximate(a) {}
+std::string GELU::extra_repr() const {
+  return approximate == GeluApproximation::Tanh ? "approximate='tanh'" : "approximate='none'";
+}
+
+PReLU::PReLU(int64_t n, double init_value) : Module("PReLU"), num_parameters(n), init(init_value) {
+  NASH_CHECK(n >= 1, "PReLU: num_parameters must be >= 1, got ", n);
+  register_parameter("weight", weight, full({n}, init_value));
+}
+void PReLU::reset_parameters() {
+  NoGradGuard no_grad;
+  fill_(weight.mutable_value(), init);
+}
+std::string PReLU::extra_repr() const { return "num_parameters=" + std::to_string(num_parameters); }
+
 std::string Softplus::extra_repr() const {
   return "beta=" + repr::real(beta) + ", threshold=" + repr::real(threshold);
 }

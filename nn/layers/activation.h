@@ -1,6 +1,7 @@
 // Activation layers: PyTorch's ReLU, LeakyReLU (negative_slope 0.01), ELU (alpha 1), Tanh,
-// Sigmoid and Softplus (beta 1, threshold 20). Elementwise, any shape; each is one autograd op
-// (Softplus with beta != 1 composes two).
+// Sigmoid, Softplus (beta 1, threshold 20), GELU (exact or tanh), SiLU and PReLU (a learned
+// slope). Elementwise, any shape (PReLU with one slope per channel: [N, C, ...]); each is one
+// autograd op or a short composition of them.
 #pragma once
 #include <string>
 
@@ -51,6 +52,35 @@ class Softplus : public Module {
   explicit Softplus(double beta = 1.0, double threshold = 20.0);
   Variable forward(const Variable& x) override;
   std::string extra_repr() const override;  // "beta=1.0, threshold=20.0"
+};
+
+// y = x Phi(x) (exact, erf) or its tanh approximation, as torch's GELU(approximate=...).
+class GELU : public Module {
+ public:
+  GeluApproximation approximate;
+  explicit GELU(GeluApproximation approximate = GeluApproximation::Exact);
+  Variable forward(const Variable& x) override { return gelu(x, approximate); }
+  std::string extra_repr() const override;  // "approximate='none'" or "approximate='tanh'"
+};
+
+// y = x sigmoid(x) (Swish)
+class SiLU : public Module {
+ public:
+  SiLU() : Module("SiLU") {}
+  Variable forward(const Variable& x) override { return silu(x); }
+};
+
+// y = x if x > 0 else weight * x: one learned slope (num_parameters 1) or one per channel
+// (num_parameters C, input [N, C, ...]), initialised to `init` (torch's 0.25).
+class PReLU : public Module {
+ public:
+  Variable weight;  // [num_parameters]
+  int64_t num_parameters;
+  double init;
+  explicit PReLU(int64_t num_parameters = 1, double init = 0.25);
+  void reset_parameters();  // weight = init
+  Variable forward(const Variable& x) override { return prelu(x, weight); }
+  std::string extra_repr() const override;  // "num_parameters=1"
 };
 
 }  // namespace nash::nn

@@ -63,8 +63,11 @@ Conv2d::Conv2d(std::string type_name, const Conv2dOptions& o, Rng& rng)
     : Module(std::move(type_name)), options(o) {
   check_sizes("Conv2d", o.in_channels, o.out_channels, o.kernel_size, o.stride, o.padding,
               o.dilation);
-  register_parameter("weight", weight,
-                     empty({o.out_channels, o.in_channels, o.kernel_size.h, o.kernel_size.w}));
+  NASH_CHECK(o.groups >= 1 && o.in_channels % o.groups == 0 && o.out_channels % o.groups == 0,
+             "Conv2d: in_channels ", o.in_channels, " and out_channels ", o.out_channels,
+             " must be divisible by groups ", o.groups);
+  register_parameter("weight", weight, empty({o.out_channels, o.in_channels / o.groups,
+                                              o.kernel_size.h, o.kernel_size.w}));
   if (o.bias) register_parameter("bias", bias, empty({o.out_channels}));
   reset_parameters(rng);
 }
@@ -78,13 +81,18 @@ void Conv2d::reset_parameters(Rng& rng) {
 Variable Conv2d::forward(const Variable& x) {
   const Conv2dArgs a = args_of(options.stride, options.padding, options.dilation);
   return batched(*this, x, options.in_channels,
-                 [&](const Variable& x4) { return conv2d(x4, weight, bias, a); });
+                 [&](const Variable& x4) { return conv2d(x4, weight, bias, a, options.groups); });
 }
 
 std::string Conv2d::extra_repr() const {
   const auto& o = options;
-  return conv_repr(o.in_channels, o.out_channels, o.kernel_size, o.stride, o.padding, o.dilation,
-                   Size2(0), o.bias);
+  std::string s = conv_repr(o.in_channels, o.out_channels, o.kernel_size, o.stride, o.padding,
+                            o.dilation, Size2(0), o.bias);
+  if (o.groups != 1) {  // torch prints groups before bias
+    const size_t at = s.find(", bias=false");
+    s.insert(at == std::string::npos ? s.size() : at, ", groups=" + std::to_string(o.groups));
+  }
+  return s;
 }
 
 // ---- ConvTranspose2d ---------------------------------------------------------------------------

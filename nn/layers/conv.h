@@ -1,4 +1,4 @@
-// Conv2d and ConvTranspose2d: PyTorch's layers (zero padding, groups = 1) with its default
+// Conv2d and ConvTranspose2d: PyTorch's layers (zero padding; groups for Conv2d only) with its default
 // initialisation: weight kaiming_uniform_(a = sqrt(5)), bias U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
 //
 // Shapes: x [N, C, H, W] (or unbatched [C, H, W]) -> y [N, O, OH, OW], C = in_channels,
@@ -28,16 +28,17 @@ struct Conv2dOptions {
   Size2 padding = 0;         // zeros on both sides
   Size2 dilation = 1;
   bool bias = true;
+  int64_t groups = 1;        // C and O divisible by it; each group of C/groups inputs feeds O/groups outputs
 };
 
 class Conv2d : public Module {
  public:
-  Variable weight;  // [O, C, KH, KW]
+  Variable weight;  // [O, C / groups, KH, KW]
   Variable bias;    // [O]; undefined (and not a parameter) when options.bias is false
   Conv2dOptions options;
 
   explicit Conv2d(const Conv2dOptions& options, Rng& rng = default_rng());
-  // fan_in = C*KH*KW; weight then bias, like torch's Conv2d.reset_parameters().
+  // fan_in = C/groups*KH*KW; weight then bias, like torch's Conv2d.reset_parameters().
   void reset_parameters(Rng& rng = default_rng());
   Variable forward(const Variable& x) override;
   // "1, 64, kernel_size=(4, 4), stride=(2, 2), padding=(1, 1)" (non-default fields only)

@@ -17,7 +17,7 @@ void check_pool(const char* layer, const Pool2dOptions& o) {
 std::string pool_repr(const Pool2dOptions& o) {
   return "kernel_size=" + repr::size(o.kernel_size) +
          ", stride=" + repr::size(o.stride.value_or(o.kernel_size)) +
-         ", padding=" + repr::size(o.padding);
+         ", padding=" + repr::size(o.padding) + (o.ceil_mode ? ", ceil_mode=true" : "");
 }
 
 // Runs f on x as [N, C, H, W]; an unbatched [C, H, W] input gets N = 1 added and removed.
@@ -39,7 +39,7 @@ Variable MaxPool2d::forward(const Variable& x) {
   const auto& o = options;
   return planes(*this, x, [&](const Variable& x4) {
     return max_pool2d(x4, o.kernel_size.array(), o.stride.value_or(o.kernel_size).array(),
-                      o.padding.array());
+                      o.padding.array(), o.ceil_mode);
   });
 }
 
@@ -54,11 +54,25 @@ Variable AvgPool2d::forward(const Variable& x) {
   const auto& o = options;
   return planes(*this, x, [&](const Variable& x4) {
     return avg_pool2d(x4, o.kernel_size.array(), o.stride.value_or(o.kernel_size).array(),
-                      o.padding.array());
+                      o.padding.array(), o.ceil_mode);
   });
 }
 
 std::string AvgPool2d::extra_repr() const { return pool_repr(options); }
+
+AdaptiveAvgPool2d::AdaptiveAvgPool2d(Size2 size) : Module("AdaptiveAvgPool2d"), output_size(size) {
+  NASH_CHECK(size.h >= 1 && size.w >= 1, "AdaptiveAvgPool2d: output_size must be positive, got ",
+             repr::tuple(size));
+}
+
+Variable AdaptiveAvgPool2d::forward(const Variable& x) {
+  return planes(*this, x,
+                [&](const Variable& x4) { return adaptive_avg_pool2d(x4, output_size.array()); });
+}
+
+std::string AdaptiveAvgPool2d::extra_repr() const {
+  return "output_size=" + repr::tuple(output_size);
+}
 
 Upsample::Upsample(const UpsampleOptions& o) : Module("Upsample"), options(o) {
   NASH_CHECK(o.scale_factor >= 1, "Upsample: scale_factor must be >= 1, got ", o.scale_factor);
@@ -66,12 +80,18 @@ Upsample::Upsample(const UpsampleOptions& o) : Module("Upsample"), options(o) {
 Upsample::Upsample(int64_t scale_factor) : Upsample(UpsampleOptions{.scale_factor = scale_factor}) {}
 
 Variable Upsample::forward(const Variable& x) {
-  return planes(*this, x,
-                [&](const Variable& x4) { return upsample_nearest2d(x4, options.scale_factor); });
+  const int64_t s = options.scale_factor;
+  return planes(*this, x, [&](const Variable& x4) {
+    if (options.mode == UpsampleMode::Bilinear)
+      return upsample_bilinear2d(x4, {x4.size(2) * s, x4.size(3) * s}, options.align_corners);
+    return upsample_nearest2d(x4, s);
+  });
 }
 
 std::string Upsample::extra_repr() const {
-  return "scale_factor=" + std::to_string(options.scale_factor) + ", mode=nearest";
+  const std::string s = "scale_factor=" + std::to_string(options.scale_factor);
+  if (options.mode == UpsampleMode::Nearest) return s + ", mode=nearest";
+  return s + ", mode=bilinear, align_corners=" + repr::boolean(options.align_corners);
 }
 
 }  // namespace nash::nn

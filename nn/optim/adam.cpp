@@ -1,12 +1,9 @@
 // Adam / AdamW: torch's single-tensor algorithm as one fused pass per parameter
-// (nn/optim/fused.h). AdamOptions and AdamWOptions have the same fields, so one template serves
-// both.
+// (tensor/kernels/optim_update.h). AdamOptions and AdamWOptions have the same fields, so one
+// template serves both.
 #include "nn/optim/adam.h"
 
-#include <cmath>
-
-#include "nn/optim/fused.h"
-#include "tensor/kernels/functors.h"
+#include "tensor/kernels/optim_update.h"
 
 namespace nash::nn::optim {
 
@@ -26,37 +23,15 @@ std::vector<std::string> check(const std::string& type, const O& o) {
 template <class O>
 void adam_update(const char* op, Tensor& p, const Tensor& grad, ParamState& state, const O& o,
                  bool decoupled) {
-  const bool maximize = o.maximize, decay = o.weight_decay != 0.0, amsgrad = o.amsgrad;
   const int64_t t = increment_step(state);
-  const double bias_correction1 = 1.0 - std::pow(o.beta1, static_cast<double>(t));
-  const double bias_correction2 = 1.0 - std::pow(o.beta2, static_cast<double>(t));
-  const double step_size = o.lr / bias_correction1;
-  const double bias_correction2_sqrt = std::sqrt(bias_correction2);
   Tensor none;
   Tensor& m = state_tensor(state, "exp_avg", p);
   Tensor& v = state_tensor(state, "exp_avg_sq", p);
-  Tensor& v_max = amsgrad ? state_tensor(state, "max_exp_avg_sq", p) : none;
-  fused_update(op, p, grad, [&](auto tag) {
-    using T = decltype(tag);
-    const T wd = T(o.weight_decay), shrink = T(1.0 - o.lr * o.weight_decay);
-    const T beta1 = T(o.beta1), rest1 = T(1.0 - o.beta1);
-    const T beta2 = T(o.beta2), rest2 = T(1.0 - o.beta2);
-    const T bc2_sqrt = T(bias_correction2_sqrt), eps = T(o.eps), neg_step = T(-step_size);
-    return [=](auto g, auto& p, auto& m, auto& v, auto& v_max) {
-      using V = decltype(g);
-      if (maximize) g = -g;
-      if (decay) {
-        if (decoupled) p = p * V(shrink);  // AdamW: p *= 1 - lr wd
-        else g = mul_add(V(wd), p, g);      // Adam: g + wd p
-      }
-      m = mul_add(V(rest1), g, m * V(beta1));        // m = beta1 m + (1 - beta1) g
-      v = mul_add(V(rest2), g * g, v * V(beta2));    // v = beta2 v + (1 - beta2) g^2
-      V v_hat = v;
-      if (amsgrad) v_hat = v_max = fn::maximum(v_max, v);  // the running maximum
-      const V denom = xsimd::sqrt(v_hat) / V(bc2_sqrt) + V(eps);  // sqrt(v_hat) / sqrt(bc2) + eps
-      p = mul_add(V(neg_step), m / denom, p);  // p -= lr / bc1 * m / denom
-    };
-  }, m, v, v_max);
+  Tensor& v_max = o.amsgrad ? state_tensor(state, "max_exp_avg_sq", p) : none;
+  kernels::adam_update_(op, p, grad, m, v, v_max,
+                        {.lr = o.lr, .beta1 = o.beta1, .beta2 = o.beta2, .eps = o.eps,
+                         .weight_decay = o.weight_decay, .amsgrad = o.amsgrad,
+                         .maximize = o.maximize, .decoupled = decoupled, .t = t});
 }
 
 }  // namespace

@@ -62,6 +62,13 @@ double clip_grad_norm_(const std::vector<Variable>& params, double max_norm, dou
   return total;
 }
 
+double grad_norm(const std::vector<Variable>& params) {
+  double total = 0;
+  for (const auto& p : params)
+    if (p.defined() && p.grad().defined()) total += sum(square(p.grad().value())).item();
+  return std::sqrt(total);
+}
+
 void clip_grad_value_(const std::vector<Variable>& params, double clip_value) {
   NASH_CHECK(clip_value >= 0.0, "clip_grad_value_: clip_value must be >= 0, got ", clip_value);
   NoGradGuard no_grad;

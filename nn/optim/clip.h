@@ -17,6 +17,11 @@ inline constexpr double kInfNorm = std::numeric_limits<double>::infinity();
 double clip_grad_norm_(const std::vector<Variable>& params, double max_norm,
                        double norm_type = 2.0, bool error_if_nonfinite = false);
 
+// The L2 norm of all gradients together, sqrt(sum_i g_i^2) (0 when no parameter has one): the
+// number clip_grad_norm_ compares with max_norm, without clipping anything. Training logs
+// report it for D and G.
+double grad_norm(const std::vector<Variable>& params);
+
 // Clamps every gradient element into [-clip_value, clip_value].
 void clip_grad_value_(const std::vector<Variable>& params, double clip_value);
 

@@ -14,7 +14,8 @@
 //   save_safetensors("opt.safetensors", opt.state_dict());
 //
 // An optimizer derives from OptimizerWith<Options> and writes only its checks and its update
-// (with fused_update, nn/optim/fused.h); its Options struct lists its fields once, in fields().
+// (one pass of tensor/kernels/optim_update.h); its Options struct lists its fields once, in
+// fields().
 #pragma once
 #include <map>
 #include <string>

@@ -1,7 +1,7 @@
-// SGD: torch.optim.SGD's update as one fused pass per parameter (nn/optim/fused.h).
+// SGD: torch.optim.SGD's update as one fused pass per parameter (tensor/kernels/optim_update.h).
 #include "nn/optim/sgd.h"
 
-#include "nn/optim/fused.h"
+#include "tensor/kernels/optim_update.h"
 
 namespace nash::nn::optim {
 
@@ -25,28 +25,14 @@ std::vector<std::string> SGD::check_options(const SGDOptions& o) const {
 
 void SGD::update(Tensor& p, const Tensor& grad, ParamState& state) {
   const SGDOptions& o = options();
-  const bool maximize = o.maximize, decay = o.weight_decay != 0.0, nesterov = o.nesterov;
   const bool momentum = o.momentum != 0.0;
   const bool first = momentum && !state.count("momentum_buffer");
   Tensor none;
   Tensor& b = momentum ? state_tensor(state, "momentum_buffer", p) : none;
-  fused_update("SGD", p, grad, [&](auto tag) {
-    using T = decltype(tag);
-    const T wd = T(o.weight_decay), mu = T(o.momentum), keep = T(1.0 - o.dampening);
-    const T neg_lr = T(-o.lr);
-    return [=](auto g, auto& p, auto& b) {
-      using V = decltype(g);
-      if (maximize) g = -g;
-      if (decay) g = mul_add(V(wd), p, g);  // g + wd p
-      if (momentum) {
-        if (first) b = g;
-        else b = mul_add(V(keep), g, b * V(mu));  // b = momentum b + (1 - dampening) g
-        if (nesterov) g = mul_add(V(mu), b, g);  // g + momentum b
-        else g = b;
-      }
-      p = mul_add(V(neg_lr), g, p);  // p -= lr g
-    };
-  }, b);
+  kernels::sgd_update_("SGD", p, grad, b,
+                       {.lr = o.lr, .momentum = o.momentum, .dampening = o.dampening,
+                        .weight_decay = o.weight_decay, .nesterov = o.nesterov,
+                        .maximize = o.maximize, .first = first});
 }
 
 }  // namespace nash::nn::optim

@@ -69,6 +69,8 @@ inline constexpr auto sign = [](auto v) {  // 0 and NaN map to themselves
 };
 inline constexpr auto sin = [](auto v) { return xsimd::sin(v); };
 inline constexpr auto cos = [](auto v) { return xsimd::cos(v); };
+// The error function (GELU's exact form): xsimd's polynomial on batches, std::erf on scalars.
+inline constexpr auto erf = [](auto v) { return xsimd::erf(v); };
 // log(1 + e^x) = max(x, 0) + log1p(e^-|x|): no overflow at x = +-1000.
 inline constexpr auto softplus = [](auto v) {
   using V = decltype(v);

@@ -198,7 +198,7 @@ TEST_CASE("checkpoint: each bad file gives one clear error and changes nothing",
   }
   SECTION("key for nothing in the checkpoint") {
     expect_error([](NamedTensors& ts, auto&) { ts.emplace_back("critic.w", zeros({1})); },
-                 Contains("unexpected key 'critic.w'") && Contains("no module or optimizer"));
+                 Contains("unexpected key 'critic.w'") && Contains("no module, optimizer or scheduler"));
   }
   SECTION("optimizer state of the wrong shape (the model would load)") {
     expect_error(replace("optim.state.1.exp_avg", zeros({5})),

@@ -100,6 +100,7 @@ TEST_CASE("unary kernels: vector path == scalar reference", "[tensor][kernels]")
   UNARY(sigmoid, fn::sigmoid, -20, 20, 4e-7, 1e-15);
   UNARY(sin, fn::sin, -6, 6, 1e-6, 1e-14);
   UNARY(cos, fn::cos, -6, 6, 1e-6, 1e-14);
+  UNARY(erf, fn::erf, -5, 5, 1e-6, 1e-14);
   UNARY(softplus, fn::softplus, -30, 30, 1e-6, 1e-14);
   UNARY(log_sigmoid, fn::log_sigmoid, -30, 30, 1e-6, 1e-14);
 }

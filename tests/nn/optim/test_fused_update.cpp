@@ -1,4 +1,4 @@
-// The fused optimizer updates (nn/optim/fused.h) against the same updates composed from tensor
+// The fused optimizer updates (tensor/kernels/optim_update.h) against the same updates composed from tensor
 // ops, as the optimizers were written before they were fused: bitwise equal parameters and state
 // after every step, for float32 and float64, lengths around the SIMD width (vector body and
 // scalar tail), strided parameter and gradient views, and every option that changes the update.
