@@ -18,6 +18,7 @@
 #include "cli/run_dir.h"
 #include "cli/samples.h"
 #include "gan/run.h"
+#include "gan/viz/frames.h"
 #include "tensor/parallel.h"
 
 #ifndef NASH_VERSION
@@ -37,6 +38,7 @@ const std::vector<Flag>& runtime_flags() {
       {"resume", "DIR", "continue the run in DIR exactly where its checkpoint left it"},
       {"sample-every", "N", "write samples/step_<N>.png every N steps", {"sample_interval", "sample-interval"}},
       {"checkpoint-every", "N", "write checkpoint.safetensors every N steps"},
+      {"viz-every", "N", "record frames/ for nash report every N steps (default: 100 for toy data, 0 = off for images)"},
       {"log-every", "N", "print a progress line every N steps when stderr is not a terminal"},
       {"stop-at", "STEP", "stop this invocation after STEP (checkpointed; --resume continues)"},
       {"max-seconds", "X", "stop this invocation after X seconds of training (checkpointed)"},
@@ -156,7 +158,7 @@ void install_signal_handlers() {
 
 struct Runtime {
   int threads = 1;
-  int64_t sample_every = 0, checkpoint_every = 0, log_every = 0, stop_at = 0;
+  int64_t sample_every = 0, checkpoint_every = 0, log_every = 0, stop_at = 0, viz_every = 0;
   double max_seconds = 0;
 };
 
@@ -169,6 +171,7 @@ Runtime runtime_settings(const Args& a, const gan::RunConfig& c) {
   r.sample_every = a.get_int("sample-every", every, 1);
   r.checkpoint_every = a.get_int("checkpoint-every", every, 1);
   r.log_every = a.get_int("log-every", c.toy() ? 500 : 50, 1);
+  r.viz_every = a.get_int("viz-every", c.toy() ? 100 : 0, 0);
   r.stop_at = a.get_int("stop-at", 0, 1);
   r.max_seconds = a.get_double("max-seconds", 0, 0);
   return r;
@@ -180,6 +183,7 @@ Json runtime_json(const Runtime& r, const std::string& out, const std::string& c
   j["sample_every"] = r.sample_every;
   j["checkpoint_every"] = r.checkpoint_every;
   j["log_every"] = r.log_every;
+  j["viz_every"] = r.viz_every;
   j["run_dir"] = out;
   j["command"] = command;
   return j;
@@ -364,6 +368,8 @@ int train_command(int argc, char** argv, int first) {
   saved["runtime"] = runtime_json(rt, run->path(), command);
   run->write_config(saved);
   if (from == 0) run->open_metrics(-1);
+  // Frames for `nash report` (gan/viz/frames.h), recorded through the run's hooks.
+  auto frames = gan::viz::record_frames(*session, run->path() + "/frames", {.every = rt.viz_every});
   print_banner(*session, rt, run->path(), from);
   return train_loop(*session, *run, rt);
 }
