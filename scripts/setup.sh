@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake libxsimd-dev xtl-dev catch2 libbenchmark-dev zlib1g-dev
-          dataset-fashion-mnist)
+          dataset-fashion-mnist graphviz)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

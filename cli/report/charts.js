@@ -128,7 +128,8 @@ function lineChart(parent, spec) {
   const plot = clipTo(svg, 'clip' + clipCount++, o);
   for (const h of spec.hlines || []) {
     el('line', { x1: o.x, x2: o.x + o.w, y1: ax.Y(h.y), y2: ax.Y(h.y), class: 'ref' }, plot);
-    el('text', { x: o.x + o.w - 4, y: ax.Y(h.y) - 4, 'text-anchor': 'end', class: 'reflabel' }, plot, h.label);
+    const y = ax.Y(h.y) < o.y + 14 ? ax.Y(h.y) + 12 : ax.Y(h.y) - 4;  // below the line at the top edge
+    el('text', { x: o.x + o.w - 4, y, 'text-anchor': 'end', class: 'reflabel' }, plot, h.label);
   }
   spec.series.forEach(s => {
     el('path', { d: polyline(ax.X, ax.Y, s.x, s.y, spec.ylog ? v => v > 0 : null), stroke: s.color,
