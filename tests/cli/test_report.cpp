@@ -187,7 +187,7 @@ TEST_CASE("nash report: a ring run's page plays every frame with heatmap, points
   CHECK(drawn(r, "outputs") > 0);
 }
 
-TEST_CASE("nash report: gaussian1d draws Goodfellow et al.'s Figure 1; frames repeat byte for byte", "[cli][report]") {
+TEST_CASE("nash report: gaussian1d draws Goodfellow et al.'s Figure 1, and its frames repeat byte for byte", "[cli][report]") {
   TempDir dir;
   Json r = train_and_load("--data gaussian1d --steps 600", dir, "g1d");
   REQUIRE(nash_cmd("train --data gaussian1d --steps 600 --threads 1 --out " + quote(dir / "again"), dir, "again") == 0);
@@ -242,6 +242,12 @@ TEST_CASE("nash report: no frames, bad input", "[cli][report]") {
   CHECK(err.find("--run RUN_DIR is required") != std::string::npos);
   CHECK(run(quote(NASH_CLI_PATH) + " report --run " + quote(dir / "nowhere"), dir, "e2", &err) == 1);
   CHECK(err.find("no such directory") != std::string::npos);
+  CHECK(run(quote(NASH_CLI_PATH) + " report --help", dir, "h1") == 0);
+  CHECK(slurp(dir / "h1.out").find("usage: nash report --run RUN_DIR") != std::string::npos);
+  CHECK(run(quote(NASH_CLI_PATH) + " explain --help", dir, "h2") == 0);
+  CHECK(slurp(dir / "h2.out").find("usage: nash explain --model M") != std::string::npos);
+  CHECK(run(quote(NASH_CLI_PATH) + " train --help", dir, "h3") == 0);
+  CHECK(slurp(dir / "h3.out").find("--viz-every") != std::string::npos);
   CHECK(run(quote(NASH_CLI_PATH) + " explain --model vae", dir, "e3", &err) == 2);
   CHECK(err.find("--model vae: expected gan") != std::string::npos);
 }
