@@ -7,5 +7,7 @@ namespace nash::cli {
 int train_command(int argc, char** argv, int first);   // nash train
 int sample_command(int argc, char** argv, int first);  // nash sample
 int eval_command(int argc, char** argv, int first);    // nash eval
+int report_command(int argc, char** argv, int first);  // nash report
+int explain_command(int argc, char** argv, int first); // nash explain
 
 }  // namespace nash::cli

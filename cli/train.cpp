@@ -21,6 +21,7 @@
 #include "cli/samples.h"
 #include "gan/run.h"
 #include "tensor/io/file.h"
+#include "gan/viz/frames.h"
 #include "tensor/parallel.h"
 
 #ifndef NASH_VERSION
@@ -45,6 +46,7 @@ const std::vector<Flag>& runtime_flags() {
       {"resume", "DIR", "continue the run in DIR exactly where its checkpoint left it"},
       {"sample-every", "N", "write samples/step_<N>.png every N steps", {"sample_interval", "sample-interval"}},
       {"checkpoint-every", "N", "write checkpoint.safetensors every N steps"},
+      {"viz-every", "N", "record frames/ for nash report every N steps (default: 100 for toy data, 0 = off for images)"},
       {"log-every", "N", "print a progress line every N steps when stderr is not a terminal"},
       {"stop-at", "STEP", "stop this invocation after STEP (checkpointed; --resume continues)"},
       {"max-seconds", "X", "stop this invocation after X seconds of training (checkpointed)"},
@@ -169,7 +171,7 @@ void install_signal_handlers() {
 
 struct Runtime {
   int threads = 1;
-  int64_t sample_every = 0, checkpoint_every = 0, log_every = 0, stop_at = 0;
+  int64_t sample_every = 0, checkpoint_every = 0, log_every = 0, stop_at = 0, viz_every = 0;
   double max_seconds = 0;
   bool from_average = true;  // grids from G's weight average when there is one
 };
@@ -189,6 +191,7 @@ Runtime runtime_settings(const Args& a, const gan::RunConfig& c, const Json& sav
   r.sample_every = a.get_int("sample-every", saved_int("sample_every", every), 1);
   r.checkpoint_every = a.get_int("checkpoint-every", saved_int("checkpoint_every", every), 1);
   r.log_every = a.get_int("log-every", saved_int("log_every", c.toy() ? 500 : 50), 1);
+  r.viz_every = a.get_int("viz-every", saved_int("viz_every", c.toy() ? 100 : 0), 0);
   r.stop_at = a.get_int("stop-at", 0, 1);
   r.max_seconds = a.get_double("max-seconds", 0, 0);
   const Json* from = saved.is_object() ? saved.find("sample_from") : nullptr;
@@ -206,6 +209,7 @@ Json runtime_json(const Runtime& r, const std::string& out, const std::string& c
   j["checkpoint_every"] = r.checkpoint_every;
   j["log_every"] = r.log_every;
   j["sample_from"] = r.from_average ? "ema" : "g";
+  j["viz_every"] = r.viz_every;
   j["run_dir"] = out;
   j["command"] = command;
   return j;
@@ -470,6 +474,8 @@ int train_command(int argc, char** argv, int first) {
   saved["runtime"] = runtime_json(rt, run->path(), command);
   run->write_config(saved);
   if (from == 0) run->open_metrics(-1);
+  // Frames for `nash report` (gan/viz/frames.h), recorded through the run's hooks.
+  auto frames = gan::viz::record_frames(session, run->path() + "/frames", {.every = rt.viz_every});
   print_banner(session, rt, run->path(), from, data_description);
   return train_loop(session, *run, rt, steps_per_epoch);
 }

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 # libpng-dev, libjpeg-dev: image folders (optional in CMake); python3-numpy: the reference the
 # feature-metric tests compare against (they skip without it).
 packages=(build-essential cmake libxsimd-dev xtl-dev catch2 libbenchmark-dev zlib1g-dev
-          dataset-fashion-mnist libpng-dev libjpeg-dev python3-numpy
+          dataset-fashion-mnist libpng-dev libjpeg-dev python3-numpy graphviz
           libopenblas-dev)  # OpenBLAS: the reference in bench_gemm only (never linked by the library)
 missing=()
 for p in "${packages[@]}"; do
