@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "gan/data/source.h"
+#include "gan/distributed.h"
 #include "gan/objective.h"
 #include "gan/run_config.h"
 #include "gan/zoo.h"
@@ -66,6 +67,11 @@ class Run {
   int64_t steps_done() const { return steps_; }
   // A run continued past its planned end (the schedule follows the new total).
   void set_total_steps(int64_t steps);
+  // Data parallel (gan/distributed.h): every batch split into shards->shards() shards, this
+  // process computing shards->local(). Before load() and step(); throws when the batch (or a
+  // shard, for the packing and the penalty's draws) does not divide.
+  void set_shards(std::shared_ptr<ShardReducer> shards);
+  int shards() const { return shards_ ? shards_->shards() : 1; }
 
   void on_forward(ForwardHook hook) { forward_hooks_.push_back(std::move(hook)); }
   void on_backward(BackwardHook hook) { backward_hooks_.push_back(std::move(hook)); }
@@ -111,6 +117,11 @@ class Run {
   void generator_step(StepStats& s);
   Variable judge(const Variable& x, const Tensor& labels);  // D(x), PacGAN-packed
   Tensor random_labels(int64_t n);
+  bool sharded() const { return shards() > 1; }
+  const std::vector<int>& local_shards() const;
+  Tensor shard_rows(const Tensor& t, int shard) const;
+  void reduce_shards(const std::vector<std::vector<float>>& parts, const std::vector<Variable>& params,
+                     std::vector<double>& figures);
   std::vector<std::pair<std::string, nn::Module*>> modules() const;
 
   RunConfig config_;
@@ -119,6 +130,7 @@ class Run {
   std::shared_ptr<Generator> g_, average_;
   std::shared_ptr<Discriminator> d_;
   std::unique_ptr<nn::optim::Optimizer> opt_g_, opt_d_;
+  std::shared_ptr<ShardReducer> shards_;  // null: one shard
   Rng rng_;
   int64_t steps_ = 0;
   int64_t d_steps_done_ = 0;  // D steps so far: lazy regularisers count them

@@ -5,8 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# libopenmpi-dev + openmpi-bin: optional (data-parallel `mpirun -np N nash train`); nash builds
+# without them and its mpirun tests are then skipped.
 packages=(build-essential cmake libxsimd-dev xtl-dev catch2 libbenchmark-dev zlib1g-dev
-          dataset-fashion-mnist)
+          dataset-fashion-mnist libopenmpi-dev openmpi-bin)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
