@@ -47,10 +47,11 @@ void ema_update(nn::Module& avg, const nn::Module& model, double decay);
 class Run {
  public:
   enum class Phase { D, G };
-  // After a step's forward: D's outputs on the real batch (undefined in G's step) and on fakes.
+  // After a step's forward: D's outputs on the real batch (undefined in G's step) and on fakes
+  // (sharded: once per local shard, with that shard's outputs).
   using ForwardHook = std::function<void(Run&, Phase, const Variable& real_out, const Variable& fake_out)>;
   // After backward, before the optimiser step: the network's parameters hold their gradients
-  // (a distributed reducer sums them here).
+  // (sharded: the sum over all shards, gan/distributed.h, which the run reduces just before).
   using BackwardHook = std::function<void(Run&, Phase, const std::vector<Variable>& params)>;
   // After a whole G step (its D steps included) and the weight average's update.
   using StepHook = std::function<void(Run&, const StepStats&)>;

@@ -42,3 +42,15 @@ if "$nash" train --resume "$run" --steps $((step + 20)) 2> "$work/one.log"; then
 fi
 grep -q "trained in 2 shards and this one has 1" "$work/one.log" || { echo "FAIL: unclear message"; cat "$work/one.log"; exit 1; }
 cat "$work/one.log"
+
+# A rank that fails ends the job with its message: rank 0 alone refuses to create a run in a
+# directory that holds one, while rank 1 would wait for it in the first step.
+start=$(date +%s%N)
+if timeout 60 "$mpirun_bin" --allow-run-as-root --oversubscribe --bind-to none -np 2 "$nash" train \
+     --data ring --steps 5 --out "$run" 2> "$work/fail.log"; then
+  echo "FAIL: training into an existing run succeeded"; exit 1
+fi
+took=$(( ($(date +%s%N) - start) / 1000000 ))
+grep "nash train: rank 0 of 2:" "$work/fail.log" || { echo "FAIL: no message from rank 0"; cat "$work/fail.log"; exit 1; }
+(( took < 30000 )) || { echo "FAIL: the job took ${took} ms to end"; exit 1; }
+echo "rank 0's error ended the job in ${took} ms"
