@@ -14,6 +14,9 @@ if [[ ! -e $fashion/train-images-idx3-ubyte && ! -e $fashion/train-images-idx3-u
   echo "SKIP: Fashion-MNIST is not installed (dataset-fashion-mnist)"
   exit 77
 fi
+# Open MPI takes the directory of an absolute mpirun path as its --prefix, and refuses "/" (CMake
+# may find /bin/mpirun on merged-/usr systems): run the one on PATH when it is there.
+if command -v mpirun > /dev/null; then mpirun_bin=$(command -v mpirun); fi
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_WAIT_POLICY=passive
 # Two ranks on a shared 2-core box: no pinning, and ranks yield while they wait (--oversubscribe).
 mpi() { "$mpirun_bin" --allow-run-as-root --oversubscribe --bind-to none -np "$@"; }
