@@ -19,10 +19,15 @@
 #include "cli/progress.h"
 #include "cli/run_dir.h"
 #include "cli/samples.h"
+#include "gan/distributed.h"
 #include "gan/run.h"
 #include "tensor/io/file.h"
 #include "gan/viz/frames.h"
 #include "tensor/parallel.h"
+
+#ifdef NASH_HAVE_MPI
+#include "gan/mpi/mpi_shards.h"
+#endif
 
 #ifndef NASH_VERSION
 #define NASH_VERSION "unknown"
@@ -41,7 +46,9 @@ const std::vector<Flag>& runtime_flags() {
       {"channels", "C", "the image channels the data must have", {}},
       {"n-classes", "K", "the classes the data must have", {"n_classes"}},
       {"sample-from", "WHICH", "grids from G's weight average (ema, the default when --ema > 0) or G itself (g)"},
-      {"threads", "T", "worker threads (default: 1 for toy data, all cores for images)", {"n_cpu"}},
+      {"threads", "T", "worker threads (default: 1 for toy data or under mpirun, all cores for images)", {"n_cpu"}},
+      {"shards", "N", "split every batch into N shards whose gradients are summed in order: the"
+                      " one-process twin of mpirun -np N (under mpirun: N/P shards per process)"},
       {"out", "DIR", "run directory (default runs/<data>-<model>-<time>)"},
       {"resume", "DIR", "continue the run in DIR exactly where its checkpoint left it"},
       {"sample-every", "N", "write samples/step_<N>.png every N steps", {"sample_interval", "sample-interval"}},
@@ -178,14 +185,15 @@ struct Runtime {
 
 // The program's own settings: the flags, else (on --resume) what the run was started with
 // (config.json's "runtime"), else the defaults.
-Runtime runtime_settings(const Args& a, const gan::RunConfig& c, const Json& saved) {
+Runtime runtime_settings(const Args& a, const gan::RunConfig& c, const Json& saved, int processes) {
   auto saved_int = [&saved](const char* key, int64_t fallback) {
     const Json* v = saved.is_object() ? saved.find(key) : nullptr;
     return v && v->is_int64() && v->as_int64() >= 1 ? v->as_int64() : fallback;
   };
   Runtime r;
   const char* env = std::getenv("NASH_NUM_THREADS");
-  const int fallback = c.toy() && !env ? 1 : get_num_threads();  // small toy matrices: one core
+  // small toy matrices, or a core per mpirun process: one thread
+  const int fallback = (c.toy() || processes > 1) && !env ? 1 : get_num_threads();
   r.threads = static_cast<int>(a.get_int("threads", std::min<int64_t>(saved_int("threads", fallback), 1024), 1, 1024));
   const int64_t every = c.toy() ? 1000 : 500;
   r.sample_every = a.get_int("sample-every", saved_int("sample_every", every), 1);
@@ -202,9 +210,12 @@ Runtime runtime_settings(const Args& a, const gan::RunConfig& c, const Json& sav
   return r;
 }
 
-Json runtime_json(const Runtime& r, const std::string& out, const std::string& command) {
+Json runtime_json(const Runtime& r, const gan::ShardReducer& shards, const std::string& out,
+                  const std::string& command) {
   Json j = Json::object();
   j["threads"] = r.threads;
+  j["shards"] = shards.shards();
+  j["processes"] = shards.processes();
   j["sample_every"] = r.sample_every;
   j["checkpoint_every"] = r.checkpoint_every;
   j["log_every"] = r.log_every;
@@ -224,8 +235,8 @@ void print_network(const char* title, const nn::Module& m) {
     std::fprintf(stderr, "    %-28s %s\n", name.c_str(), shape_str(p.shape()).c_str());
 }
 
-void print_banner(const gan::Run& run, const Runtime& r, const std::string& out, int64_t from,
-                  const std::string& data) {
+void print_banner(const gan::Run& run, const Runtime& r, const gan::ShardReducer& shards, const std::string& out,
+                  int64_t from, const std::string& data) {
   const gan::RunConfig& c = run.config();
   const gan::Objective& o = run.objective();
   std::fprintf(stderr, "nash %s train: data %s, model %s%s\n", NASH_VERSION, c.data.c_str(), c.model.c_str(),
@@ -244,6 +255,10 @@ void print_banner(const gan::Run& run, const Runtime& r, const std::string& out,
   std::fprintf(stderr, "  seed %llu, threads %d, samples every %lld steps, checkpoint every %lld\n",
                static_cast<unsigned long long>(c.seed), r.threads, static_cast<long long>(r.sample_every),
                static_cast<long long>(r.checkpoint_every));
+  if (shards.shards() > 1)
+    std::fprintf(stderr, "  data parallel: every batch of %lld in %d shards of %lld, %d process%s (%d thread%s each)\n",
+                 static_cast<long long>(c.batch), shards.shards(), static_cast<long long>(c.batch / shards.shards()),
+                 shards.processes(), shards.processes() == 1 ? "" : "es", r.threads, r.threads == 1 ? "" : "s");
   std::string line = " ";
   for (auto& [key, value] : gan::applied_settings(c)) {
     if (key == "data" || key == "model" || key == "data_dir" || key == "seed") continue;  // shown above
@@ -258,7 +273,11 @@ void print_banner(const gan::Run& run, const Runtime& r, const std::string& out,
   std::fprintf(stderr, "%s\n", line.c_str());
 }
 
-int train_loop(gan::Run& session, RunDir& run, const Runtime& rt, double steps_per_epoch) {
+// Every process steps; only the writer (rank 0) writes the run directory and prints. Stopping
+// early (a signal, --max-seconds) is agreed by all processes after each step.
+int train_loop(gan::Run& session, RunDir& run, const Runtime& rt, double steps_per_epoch,
+               gan::ShardReducer& shards) {
+  const bool writer = shards.process() == 0;
   const gan::RunConfig& c = session.config();
   const bool logit = session.objective().logit;
   const int64_t steps = c.steps;
@@ -292,20 +311,25 @@ int train_loop(gan::Run& session, RunDir& run, const Runtime& rt, double steps_p
   while (session.steps_done() < steps && !g_signal) {
     gan::StepStats s = session.step();
     seconds += s.seconds;
-    MetricsRow row{s, session.d_optimizer().lr(), session.g_optimizer().lr(), seconds};
-    run.append(row);
-    progress.update(row);
     const int64_t step = s.step;
-    if (step % rt.sample_every == 0) write_sample(step);
-    if (step % rt.checkpoint_every == 0) checkpoint(step);
-    if (step % rt.sample_every == 0 || step % rt.checkpoint_every == 0) run.write_loss_svg(logit);
+    if (writer) {
+      MetricsRow row{s, session.d_optimizer().lr(), session.g_optimizer().lr(), seconds};
+      run.append(row);
+      progress.update(row);
+      if (step % rt.sample_every == 0) write_sample(step);
+      if (step % rt.checkpoint_every == 0) checkpoint(step);
+      if (step % rt.sample_every == 0 || step % rt.checkpoint_every == 0) run.write_loss_svg(logit);
+    }
     if (rt.stop_at > 0 && step >= rt.stop_at) break;
-    if (rt.max_seconds > 0 &&
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() >= rt.max_seconds)
-      break;
+    bool stop = g_signal != 0 ||
+                (rt.max_seconds > 0 &&
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() >= rt.max_seconds);
+    if (shards.processes() > 1) stop = shards.any(stop);  // every rank stops after the same step
+    if (stop) break;
   }
-  progress.finish();
   const int64_t step = session.steps_done();
+  if (!writer) return g_signal ? 128 + g_signal : 0;
+  progress.finish();
   if (last_sample != step && step > 0) write_sample(step);
   if (last_checkpoint != step || !std::filesystem::exists(run.checkpoint_path())) checkpoint(step);
   run.flush_metrics();
@@ -315,6 +339,9 @@ int train_loop(gan::Run& session, RunDir& run, const Runtime& rt, double steps_p
                step >= steps ? "finished" : "stopped", static_cast<long long>(step),
                static_cast<long long>(steps), format_duration(wall).c_str(),
                g_signal == SIGINT ? " (interrupted)" : g_signal == SIGTERM ? " (terminated)" : "");
+  if (shards.shards() > 1)
+    std::fprintf(stderr, "  summing the shards (gather + in-order sum, waits included): %.2f s of %s, %.1f%%\n",
+                 shards.sum_seconds(), format_duration(wall).c_str(), 100.0 * shards.sum_seconds() / wall);
   std::fprintf(stderr, "  run directory %s\n  samples %s\n  checkpoint %s\n", run.path().c_str(),
                run.sample_path(step, c.toy() ? "svg" : "png").c_str(), run.checkpoint_path().c_str());
   if (step < steps)
@@ -325,6 +352,20 @@ int train_loop(gan::Run& session, RunDir& run, const Runtime& rt, double steps_p
 }  // namespace
 
 namespace {
+// This invocation's shards: one process per rank under mpirun, else --shards N here.
+std::shared_ptr<gan::ShardReducer> open_shards(const Args& a) {
+  const int n = static_cast<int>(a.get_int("shards", 0, 1, 4096));
+#ifdef NASH_HAVE_MPI
+  if (gan::started_by_mpirun()) return std::make_shared<gan::MpiShards>(n);
+#else
+  const char* size = std::getenv("OMPI_COMM_WORLD_SIZE");
+  if (size && std::atoi(size) > 1)
+    fail("this nash was built without MPI and cannot run under mpirun -np ", size,
+         " (install libopenmpi-dev and rebuild), or use --shards N in one process");
+#endif
+  return gan::local_shards(n == 0 ? 1 : n);
+}
+
 // The data for this run (image data completes the configuration from its files), with a hint
 // when the default data set is not installed.
 std::shared_ptr<gan::DataSource> open_training_data(gan::RunConfig& config, std::string& description) {
@@ -380,14 +421,14 @@ std::string data_name(const std::string& typed) {
 }
 }  // namespace
 
-int train_command(int argc, char** argv, int first) {
-  Args a = parse_args("train", train_flags(), argc, argv, first);
-  if (a.has("help")) {
-    std::printf("%s", usage_text(kTrainSynopsis, kTrainDescription, train_flags()).c_str());
-    return 0;
-  }
+namespace {
+int train(const Args& a, const std::shared_ptr<gan::ShardReducer>& shared, const std::string& command) {
+  gan::ShardReducer& shards = *shared;
+  const bool writer = shards.process() == 0;
+  const bool several = shards.processes() > 1;
+  if (several && !a.has("out") && !a.has("resume"))
+    throw UsageError("under mpirun give --out DIR (or --resume DIR): every rank must name the same run");
   if (a.has("epochs") && a.has("steps")) throw UsageError("give --steps or --epochs, not both");
-  const std::string command = join_command(argc, argv);
   gan::RunConfig config;
   std::unique_ptr<RunDir> run;
   Json saved_runtime;
@@ -455,29 +496,65 @@ int train_command(int argc, char** argv, int first) {
     apply_flags(config, one);
   }
   if (run && config.steps <= from) {
-    std::fprintf(stderr, "nash train: %s is already at step %lld of %lld; pass --steps to train further\n",
-                 run->path().c_str(), static_cast<long long>(from), static_cast<long long>(config.steps));
+    if (writer)
+      std::fprintf(stderr, "nash train: %s is already at step %lld of %lld; pass --steps to train further\n",
+                   run->path().c_str(), static_cast<long long>(from), static_cast<long long>(config.steps));
     return 0;
   }
-  const Runtime rt = runtime_settings(a, config, saved_runtime);
+  const Runtime rt = runtime_settings(a, config, saved_runtime, shards.processes());
   set_num_threads(rt.threads);
   gan::Run session(config, data);
+  session.set_shards(shared);
+  const std::string out = run ? run->path() : a.get_string("out", default_out(config));
+#ifdef NASH_HAVE_MPI
+  if (several)
+    static_cast<gan::MpiShards&>(shards).agree("the run (settings, directory, step)",
+                                               to_json(gan::config_to_json(session.config())) + "\n" + out +
+                                                   "\n" + std::to_string(from));
+#endif
   if (run) {
-    session.load(run->checkpoint_path());
+    session.load(run->checkpoint_path());  // every rank reads it: a shared directory
     NASH_CHECK(session.steps_done() == from, run->checkpoint_path(), ": step changed while loading");
-    run->open_metrics(from);
+    if (writer) run->open_metrics(from);
   } else {
-    run = std::make_unique<RunDir>(a.get_string("out", default_out(config)));
-    run->create();
+    run = std::make_unique<RunDir>(out);
+    if (writer) run->create();
   }
-  Json saved = gan::config_to_json(session.config());
-  saved["runtime"] = runtime_json(rt, run->path(), command);
-  run->write_config(saved);
-  if (from == 0) run->open_metrics(-1);
+  if (writer) {
+    Json saved = gan::config_to_json(session.config());
+    saved["runtime"] = runtime_json(rt, shards, run->path(), command);
+    run->write_config(saved);
+    if (from == 0) run->open_metrics(-1);
+  }
   // Frames for `nash report` (gan/viz/frames.h), recorded through the run's hooks.
-  auto frames = gan::viz::record_frames(session, run->path() + "/frames", {.every = rt.viz_every});
-  print_banner(session, rt, run->path(), from, data_description);
-  return train_loop(session, *run, rt, steps_per_epoch);
+  auto frames = gan::viz::record_frames(session, run->path() + "/frames", {.every = writer ? rt.viz_every : 0});
+  if (writer) print_banner(session, rt, shards, run->path(), from, data_description);
+  return train_loop(session, *run, rt, steps_per_epoch, shards);
+}
+}  // namespace
+
+int train_command(int argc, char** argv, int first) {
+  Args a = parse_args("train", train_flags(), argc, argv, first);
+  if (a.has("help")) {
+    std::printf("%s", usage_text(kTrainSynopsis, kTrainDescription, train_flags()).c_str());
+    return 0;
+  }
+  std::shared_ptr<gan::ShardReducer> shards = open_shards(a);
+  if (shards->processes() == 1) return train(a, shards, join_command(argc, argv));
+  // Under mpirun a rank's error must end every rank (the others would wait for it forever):
+  // print it, then abort the job.
+  try {
+    return train(a, shards, join_command(argc, argv));
+  } catch (const std::exception& e) {
+    const bool usage = dynamic_cast<const UsageError*>(&e) != nullptr;
+    std::fprintf(stderr, "nash train: rank %d of %d: %s%s\n", shards->process(), shards->processes(), e.what(),
+                 usage ? " (see nash train --help)" : "");
+    std::fflush(stderr);
+#ifdef NASH_HAVE_MPI
+    gan::MpiShards::abort_job(usage ? 2 : 1);
+#endif
+    throw;
+  }
 }
 
 }  // namespace nash::cli

@@ -5,7 +5,7 @@
 //   extra.fixed_noise [n, Z], extra.fixed_labels [n] (conditional runs)
 //   metadata: config (JSON), step, d_steps (D steps done), rng ("seed offset" of the run's
 //   stream), data (the source's position), dropout_rng ("seed offset;..." per Dropout layer),
-//   nash_version
+//   shards (sharded runs only: N), nash_version
 #include "gan/run.h"
 
 #include <algorithm>
@@ -57,15 +57,10 @@ const std::string& meta(const std::map<std::string, std::string>& m, const std::
   return it->second;
 }
 
-void collect_dropouts(nn::Module& m, std::vector<nn::Dropout*>& out) {
-  if (auto* d = dynamic_cast<nn::Dropout*>(&m)) out.push_back(d);
-  for (auto& [name, child] : m.named_children()) collect_dropouts(*child, out);
-}
-
 std::vector<nn::Dropout*> dropouts_of(const std::vector<std::pair<std::string, nn::Module*>>& modules) {
-  std::vector<nn::Dropout*> ds;
-  for (auto& [name, m] : modules) collect_dropouts(*m, ds);
-  return ds;
+  std::vector<nn::Module*> ms;
+  for (auto& [name, m] : modules) ms.push_back(m);
+  return dropout_layers(ms);
 }
 
 std::unique_ptr<nn::optim::Optimizer> make_optimizer(const RunConfig& c, std::vector<Variable> params,
@@ -163,6 +158,19 @@ void Run::set_total_steps(int64_t steps) {
   config_.steps = steps;
 }
 
+void Run::set_shards(std::shared_ptr<ShardReducer> shards) {
+  NASH_CHECK(shards != nullptr, "gan::Run: no shards given");
+  const int64_t n = shards->shards(), b = config_.batch;
+  NASH_CHECK(b % n == 0, "gan::Run: batch ", b, " does not split into ", n, " equal shards");
+  const int64_t m = b / n;
+  NASH_CHECK(m % config_.pack == 0, "gan::Run: a shard of ", m, " rows (batch ", b, " / ", n,
+             " shards) is not a multiple of pack ", config_.pack);
+  // A penalty draws one value per row, 4 per Philox block: a shard must start on a block.
+  NASH_CHECK(n == 1 || !objective_.penalty || m % 4 == 0, "gan::Run: the ", objective_.name,
+             " penalty needs shards of a multiple of 4 rows, got ", m, " (batch ", b, " / ", n, " shards)");
+  shards_ = std::move(shards);
+}
+
 double Run::lr_factor(int64_t step) const {
   return linear_decay_factor(step, config_.steps, config_.decay_start, config_.lr_end);
 }
@@ -235,6 +243,7 @@ void Run::save(const std::string& path) const {
   auto ds = dropouts_of(modules());
   for (size_t i = 0; i < ds.size(); ++i) o << (i ? ";" : "") << ds[i]->rng.seed() << " " << ds[i]->rng.offset();
   ck.metadata["dropout_rng"] = o.str();
+  if (shards() > 1) ck.metadata["shards"] = std::to_string(shards());
   ck.metadata["nash_version"] = NASH_VERSION;
   nn::save_checkpoint(path, ck);
 }
@@ -254,6 +263,12 @@ void Run::load(const std::string& path) {
   std::vector<std::pair<uint64_t, uint64_t>> dropout;
   std::stringstream in(meta(m, "dropout_rng", path));
   for (std::string part; std::getline(in, part, ';');) dropout.push_back(parse_pair(part, "dropout_rng", path));
+  const auto saved_shards = m.find("shards");
+  const uint64_t written_by = saved_shards == m.end() ? 1 : parse_u64(saved_shards->second, "shards", path);
+  NASH_CHECK(written_by == static_cast<uint64_t>(shards()), path, ": the run was trained in ", written_by,
+             " shard", written_by == 1 ? "" : "s", " and this one has ", shards(),
+             " (mpirun -np, --shards): BatchNorm and Dropout see each shard apart, so it continues"
+             " exactly only with ", written_by);
   auto ds = dropouts_of(modules());
   NASH_CHECK(dropout.size() == ds.size(), path, ": the checkpoint has ", dropout.size(),
              " dropout streams, the networks have ", ds.size());

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "gan/data/source.h"
+#include "gan/distributed.h"
 #include "gan/objective.h"
 #include "gan/run_config.h"
 #include "gan/zoo.h"
@@ -46,10 +47,11 @@ void ema_update(nn::Module& avg, const nn::Module& model, double decay);
 class Run {
  public:
   enum class Phase { D, G };
-  // After a step's forward: D's outputs on the real batch (undefined in G's step) and on fakes.
+  // After a step's forward: D's outputs on the real batch (undefined in G's step) and on fakes
+  // (sharded: once per local shard, with that shard's outputs).
   using ForwardHook = std::function<void(Run&, Phase, const Variable& real_out, const Variable& fake_out)>;
   // After backward, before the optimiser step: the network's parameters hold their gradients
-  // (a distributed reducer sums them here).
+  // (sharded: the sum over all shards, gan/distributed.h, which the run reduces just before).
   using BackwardHook = std::function<void(Run&, Phase, const std::vector<Variable>& params)>;
   // After a whole G step (its D steps included) and the weight average's update.
   using StepHook = std::function<void(Run&, const StepStats&)>;
@@ -66,6 +68,11 @@ class Run {
   int64_t steps_done() const { return steps_; }
   // A run continued past its planned end (the schedule follows the new total).
   void set_total_steps(int64_t steps);
+  // Data parallel (gan/distributed.h): every batch split into shards->shards() shards, this
+  // process computing shards->local(). Before load() and step(); throws when the batch (or a
+  // shard, for the packing and the penalty's draws) does not divide.
+  void set_shards(std::shared_ptr<ShardReducer> shards);
+  int shards() const { return shards_ ? shards_->shards() : 1; }
 
   void on_forward(ForwardHook hook) { forward_hooks_.push_back(std::move(hook)); }
   void on_backward(BackwardHook hook) { backward_hooks_.push_back(std::move(hook)); }
@@ -116,6 +123,11 @@ class Run {
   void generator_step(StepStats& s);
   Variable judge(const Variable& x, const Tensor& labels);  // D(x), PacGAN-packed
   Tensor random_labels(int64_t n);
+  bool sharded() const { return shards() > 1; }
+  const std::vector<int>& local_shards() const;
+  Tensor shard_rows(const Tensor& t, int shard) const;
+  void reduce_shards(const std::vector<std::vector<float>>& parts, const std::vector<Variable>& params,
+                     std::vector<double>& figures);
   std::vector<std::pair<std::string, nn::Module*>> modules() const;
 
   RunConfig config_;
@@ -124,6 +136,7 @@ class Run {
   std::shared_ptr<Generator> g_, average_;
   std::shared_ptr<Discriminator> d_;
   std::unique_ptr<nn::optim::Optimizer> opt_g_, opt_d_;
+  std::shared_ptr<ShardReducer> shards_;  // null: one shard
   Rng rng_;
   int64_t steps_ = 0;
   int64_t d_steps_done_ = 0;  // D steps so far: lazy regularisers count them

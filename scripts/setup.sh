@@ -6,9 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # libpng-dev, libjpeg-dev: image folders (optional in CMake); python3-numpy: the reference the
-# feature-metric tests compare against (they skip without it).
+# feature-metric tests compare against (they skip without it); graphviz: nash explain's SVG;
+# libopenmpi-dev + openmpi-bin: optional (data-parallel `mpirun -np N nash train`; nash builds
+# without them and its mpirun tests are then skipped).
 packages=(build-essential cmake libxsimd-dev xtl-dev catch2 libbenchmark-dev zlib1g-dev
           dataset-fashion-mnist libpng-dev libjpeg-dev python3-numpy graphviz
+          libopenmpi-dev openmpi-bin
           libopenblas-dev)  # OpenBLAS: the reference in bench_gemm only (never linked by the library)
 missing=()
 for p in "${packages[@]}"; do
