@@ -134,7 +134,8 @@ Shape contiguous_strides(const Shape& shape) {
   int64_t acc = 1;
   for (size_t d = shape.size(); d-- > 0;) {
     s[d] = acc;
-    NASH_CHECK(shape[d] >= 0 && !__builtin_mul_overflow(acc, std::max<int64_t>(shape[d], 1), &acc),
+    NASH_CHECK(shape[d] >= 0, "contiguous_strides: negative size in shape ", shape);
+    NASH_CHECK(!__builtin_mul_overflow(acc, std::max<int64_t>(shape[d], 1), &acc),
                "contiguous_strides: strides of ", shape, " overflow int64");
   }
   return s;
