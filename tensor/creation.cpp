@@ -4,17 +4,15 @@
 #include <cmath>
 #include <cstring>
 
+#include "tensor/checked_size.h"
 #include "tensor/kernels/dispatch.h"
 #include "tensor/ops.h"
 
 namespace nash {
 
 Tensor empty(const Shape& shape, DType dtype) {
-  const int64_t n = numel_of(shape, "empty");
-  const size_t es = dtype_size(dtype);
-  NASH_CHECK(static_cast<uint64_t>(n) <= (uint64_t{1} << 62) / es, "empty: ", shape,
-             " is too large to allocate");
-  auto storage = std::make_shared<Storage>(static_cast<size_t>(n) * es);
+  const uint64_t nbytes = checked_nbytes(shape, dtype_size(dtype), "empty");
+  auto storage = std::make_shared<Storage>(static_cast<size_t>(nbytes));
   return Tensor(std::move(storage), shape, contiguous_strides(shape), 0, dtype);
 }
 

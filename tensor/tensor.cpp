@@ -10,6 +10,7 @@
 #include <new>
 #include <unordered_map>
 
+#include "tensor/checked_size.h"
 #include "tensor/kernels/dispatch.h"
 #include "tensor/kernels/loop.h"
 #include "tensor/ops.h"
@@ -117,7 +118,7 @@ size_t cached_bytes() {
 }
 
 Storage::Storage(size_t nbytes) {
-  NASH_CHECK(nbytes <= (size_t{1} << 62), "empty: cannot allocate ", nbytes, " bytes");
+  NASH_CHECK(nbytes <= kMaxTensorBytes, "empty: cannot allocate ", nbytes, " bytes");
   nbytes_ = round_size(nbytes);
   data_ = allocate(nbytes_);
 }
@@ -125,22 +126,17 @@ Storage::Storage(size_t nbytes) {
 Storage::~Storage() { release(data_, nbytes_); }
 
 // ---- shape helpers -----------------------------------------------------------------------------
-int64_t numel_of(const Shape& shape, const char* op) {
-  int64_t n = 1;
-  for (int64_t s : shape) {
-    NASH_CHECK(s >= 0, op, ": negative size in shape ", shape);
-    NASH_CHECK(!__builtin_mul_overflow(n, s, &n), op, ": element count of ", shape,
-               " overflows int64");
-  }
-  return n;
-}
+int64_t numel_of(const Shape& shape, const char* op) { return checked_numel(shape, op); }
 
+// Overflow-checked, so a shape no Tensor may have ([0, 2^62, 2^62]) throws instead of wrapping.
 Shape contiguous_strides(const Shape& shape) {
   Shape s(shape.size());
   int64_t acc = 1;
   for (size_t d = shape.size(); d-- > 0;) {
     s[d] = acc;
-    acc *= std::max<int64_t>(shape[d], 1);
+    NASH_CHECK(shape[d] >= 0, "contiguous_strides: negative size in shape ", shape);
+    NASH_CHECK(!__builtin_mul_overflow(acc, std::max<int64_t>(shape[d], 1), &acc),
+               "contiguous_strides: strides of ", shape, " overflow int64");
   }
   return s;
 }
@@ -202,17 +198,22 @@ int64_t Tensor::stride(int64_t d) const {
   return strides_[kernels::wrap_dim_of(*this, d, "stride")];
 }
 
+// The constructor checked the shape with checked_numel, so no product below can overflow: with a
+// 0 anywhere the answer is known before multiplying, and otherwise every partial product is at
+// most numel().
 int64_t Tensor::numel() const {
   if (!defined()) return 0;
+  for (int64_t s : shape_)
+    if (s == 0) return 0;
   int64_t n = 1;
   for (int64_t s : shape_) n *= s;
   return n;
 }
 
 bool Tensor::is_contiguous() const {
+  if (numel() == 0) return true;
   int64_t expected = 1;
   for (size_t d = shape_.size(); d-- > 0;) {
-    if (shape_[d] == 0) return true;
     if (shape_[d] == 1) continue;
     if (strides_[d] != expected) return false;
     expected *= shape_[d];

@@ -130,8 +130,9 @@ T* Tensor::data() const {
 }
 
 // ---- helpers shared by the ops ---------------------------------------------------------------
-int64_t numel_of(const Shape& shape, const char* op = "numel");  // throws on negative or overflow
-Shape contiguous_strides(const Shape& shape);
+// numel_of applies checked_numel (tensor/checked_size.h): sizes >= 0 and their products fit int64.
+int64_t numel_of(const Shape& shape, const char* op = "numel");
+Shape contiguous_strides(const Shape& shape);  // throws when a product overflows int64
 int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op);   // -1 -> ndim-1, range-checked
 Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op);
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "tensor/checked_size.h"
 #include "tensor/creation.h"
 #include "tensor/io/file.h"
 
@@ -28,19 +29,12 @@ class ByteSource {
     }
     return done;
   }
-  // Counts the bytes left, stopping once more than `limit` are seen.
-  uint64_t count_rest(uint64_t limit) {
-    char buf[1 << 16];
-    uint64_t total = 0;
-    while (total <= limit) {
-      size_t got = read_some(buf, sizeof buf);
-      if (got == 0) break;
-      total += got;
-    }
-    return total;
-  }
   // Problems found once the data ends (a gzip stream cut short or with a bad CRC); "" if none.
   virtual std::string end_error() { return ""; }
+  std::string end_note() {  // end_error() in parentheses, for a truncation message
+    std::string e = end_error();
+    return e.empty() ? e : " (" + e + ")";
+  }
 };
 
 class RawSource : public ByteSource {
@@ -95,21 +89,24 @@ bool is_gzip(const std::string& path) {
   return m[0] == 0x1f && m[1] == 0x8b;
 }
 
-}  // namespace
-
-IdxArray read_idx(const std::string& path, uint64_t max_bytes) {
-  auto bad = [&](const auto&... what) -> void { fail("read_idx: ", path, ": ", what...); };
+// An IDX file whose header has been read and validated; `src` stands at the first payload byte.
+struct IdxHeader {
   std::unique_ptr<ByteSource> src;
-  if (is_gzip(path)) src = std::make_unique<GzipSource>(path);
-  else src = std::make_unique<RawSource>(path);
-  auto end_note = [&] {
-    std::string e = src->end_error();
-    return e.empty() ? e : " (" + e + ")";
-  };
+  std::vector<int64_t> dims;
+  uint64_t payload = 0;  // product(dims) bytes
+};
+
+IdxHeader read_header(const std::string& path, uint64_t max_bytes) {
+  auto bad = [&](const auto&... what) -> void { fail("read_idx: ", path, ": ", what...); };
+  IdxHeader h;
+  if (is_gzip(path)) h.src = std::make_unique<GzipSource>(path);
+  else h.src = std::make_unique<RawSource>(path);
+  ByteSource& src = *h.src;
 
   unsigned char magic[4];
-  size_t got = src->read_full(magic, 4);
-  if (got < 4) bad("truncated: ", got, " bytes, too short for the 4-byte IDX magic", end_note());
+  size_t got = src.read_full(magic, 4);
+  if (got < 4)
+    bad("truncated: ", got, " bytes, too short for the 4-byte IDX magic", src.end_note());
   if (magic[0] != 0 || magic[1] != 0)
     bad("not an IDX file: magic starts with ", int(magic[0]), " ", int(magic[1]),
         ", expected 0 0");
@@ -124,22 +121,51 @@ IdxArray read_idx(const std::string& path, uint64_t max_bytes) {
   if (ndims < 1 || ndims > 4) bad("number of dimensions is ", ndims, ", expected 1 to 4");
 
   unsigned char dim_bytes[16];
-  got = src->read_full(dim_bytes, 4 * ndims);
+  got = src.read_full(dim_bytes, 4 * ndims);
   if (got < size_t(4) * ndims)
-    bad("truncated header: expected ", 4 * ndims, " bytes of sizes, found ", got, end_note());
-  IdxArray out;
-  uint64_t total = 1;
+    bad("truncated header: expected ", 4 * ndims, " bytes of sizes, found ", got, src.end_note());
   for (int i = 0; i < ndims; ++i) {
     const unsigned char* b = dim_bytes + 4 * i;
-    uint64_t d = uint64_t{b[0]} << 24 | uint64_t{b[1]} << 16 | uint64_t{b[2]} << 8 | b[3];
+    const uint32_t d = uint32_t{b[0]} << 24 | uint32_t{b[1]} << 16 | uint32_t{b[2]} << 8 | b[3];
     if (d == 0) bad("dimension ", i, " is 0");
-    total *= d;  // each factor < 2^32 and total stays <= max_bytes, so no overflow
-    if (total > max_bytes)
-      bad("the header's sizes claim more than the limit of ", max_bytes, " bytes");
-    out.dims.push_back(static_cast<int64_t>(d));
+    h.dims.push_back(static_cast<int64_t>(d));
+  }
+  h.payload = checked_nbytes(h.dims, 1, "read_idx: " + path + ": header dimensions");
+  if (h.payload > max_bytes)
+    bad("the header's sizes ", h.dims, " claim ", h.payload, " bytes, more than the limit of ",
+        max_bytes, " bytes");
+  return h;
+}
+
+std::string expected_str(const std::vector<int64_t>& dims) {
+  std::string s = "[";
+  for (size_t i = 0; i < dims.size(); ++i)
+    s += (i ? ", " : "") + (dims[i] == 0 ? std::string("*") : std::to_string(dims[i]));
+  return s + "]";
+}
+
+}  // namespace
+
+std::vector<int64_t> read_idx_dims(const std::string& path, uint64_t max_bytes) {
+  return read_header(path, max_bytes).dims;
+}
+
+IdxArray read_idx(const std::string& path, const IdxExpect& expect) {
+  auto bad = [&](const auto&... what) -> void { fail("read_idx: ", path, ": ", what...); };
+  IdxHeader h = read_header(path, expect.max_bytes);
+  ByteSource& src = *h.src;
+  const uint64_t total = h.payload;
+  IdxArray out;
+  out.dims = std::move(h.dims);
+  if (!expect.dims.empty()) {
+    bool ok = expect.dims.size() == out.dims.size();
+    for (size_t i = 0; ok && i < out.dims.size(); ++i)
+      ok = expect.dims[i] == 0 || expect.dims[i] == out.dims[i];
+    if (!ok)
+      bad("the header's shape ", out.dims, " is not the expected ", expected_str(expect.dims));
   }
   // A raw file's size is known: check before allocating anything.
-  if (auto* raw = dynamic_cast<RawSource*>(src.get())) {
+  if (auto* raw = dynamic_cast<RawSource*>(&src)) {
     if (raw->remaining() < total)
       bad("truncated: shape ", out.dims, " needs ", total, " payload bytes, found ",
           raw->remaining());
@@ -152,18 +178,19 @@ IdxArray read_idx(const std::string& path, uint64_t max_bytes) {
   while (filled < total) {
     uint64_t next = std::min<uint64_t>(total, std::max<uint64_t>(filled * 2, uint64_t{1} << 20));
     out.data.resize(static_cast<size_t>(next));
-    uint64_t n = src->read_full(out.data.data() + filled, static_cast<size_t>(next - filled));
+    uint64_t n = src.read_full(out.data.data() + filled, static_cast<size_t>(next - filled));
     filled += n;
     if (filled < next) break;
   }
   if (filled < total)
     bad("truncated: shape ", out.dims, " needs ", total, " payload bytes, found ", filled,
-        end_note());
-  const uint64_t extra = src->count_rest(max_bytes);
-  if (extra > 0)
-    bad("trailing bytes: shape ", out.dims, " needs ", total, " payload bytes, found ",
-        extra > max_bytes ? "more than " : "", total + extra);
-  if (std::string e = src->end_error(); !e.empty()) bad(e);
+        src.end_note());
+  // One byte more tells a trailing byte from the end; the stream is never inflated further.
+  unsigned char extra;
+  if (src.read_full(&extra, 1) > 0)
+    bad("trailing bytes: shape ", out.dims, " needs ", total,
+        " payload bytes, found more (the data goes on after them)");
+  if (std::string e = src.end_error(); !e.empty()) bad(e);
   return out;
 }
 
@@ -203,7 +230,8 @@ Tensor ByteImages::to_float() const {
   return to_float(rows.data(), size());
 }
 
-MnistBytes load_mnist_bytes(const std::string& dir, bool train, PixelRange range) {
+MnistBytes load_mnist_bytes(const std::string& dir, bool train, PixelRange range,
+                            const MnistExpect& expect) {
   const std::string prefix = train ? "train" : "t10k";
   auto find = [&](const std::string& base) {
     std::string p = dir + "/" + base;
@@ -213,15 +241,22 @@ MnistBytes load_mnist_bytes(const std::string& dir, bool train, PixelRange range
   };
   const std::string images_path = find(prefix + "-images-idx3-ubyte");
   const std::string labels_path = find(prefix + "-labels-idx1-ubyte");
-  IdxArray images = read_idx(images_path);
-  IdxArray labels = read_idx(labels_path);
-  NASH_CHECK(images.dims.size() == 3, "load_mnist: ", images_path,
-             ": images must be [N, H, W], got ", images.dims);
-  NASH_CHECK(labels.dims.size() == 1, "load_mnist: ", labels_path, ": labels must be [N], got ",
-             labels.dims);
-  const int64_t n = images.dims[0], h = images.dims[1], w = images.dims[2];
-  NASH_CHECK(labels.dims[0] == n, "load_mnist: ", images_path, " has ", n, " images but ",
-             labels_path, " has ", labels.dims[0], " labels");
+  // Both headers first: shapes are judged before either payload is inflated or allocated.
+  const std::vector<int64_t> image_dims = read_idx_dims(images_path, expect.max_bytes);
+  const std::vector<int64_t> label_dims = read_idx_dims(labels_path, expect.max_bytes);
+  NASH_CHECK(image_dims.size() == 3, "load_mnist: ", images_path,
+             ": images must be [N, H, W], got ", image_dims);
+  NASH_CHECK(label_dims.size() == 1, "load_mnist: ", labels_path, ": labels must be [N], got ",
+             label_dims);
+  const int64_t n = image_dims[0], h = image_dims[1], w = image_dims[2];
+  NASH_CHECK(label_dims[0] == n, "load_mnist: ", images_path, " has ", n, " images but ",
+             labels_path, " has ", label_dims[0], " labels");
+  NASH_CHECK((expect.height == 0 || expect.height == h) && (expect.width == 0 || expect.width == w),
+             "load_mnist: ", images_path, ": images are ", h, "x", w, ", expected ",
+             expect.height ? std::to_string(expect.height) : "any", "x",
+             expect.width ? std::to_string(expect.width) : "any");
+  IdxArray images = read_idx(images_path, {{n, h, w}, expect.max_bytes});
+  IdxArray labels = read_idx(labels_path, {{n}, expect.max_bytes});
 
   MnistBytes split;
   split.labels = empty({n}, DType::Int64);
@@ -237,8 +272,8 @@ MnistBytes load_mnist_bytes(const std::string& dir, bool train, PixelRange range
   return split;
 }
 
-MnistSplit load_mnist(const std::string& dir, bool train, PixelRange range) {
-  MnistBytes bytes = load_mnist_bytes(dir, train, range);
+MnistSplit load_mnist(const std::string& dir, bool train, PixelRange range, const MnistExpect& expect) {
+  MnistBytes bytes = load_mnist_bytes(dir, train, range, expect);
   return {bytes.images.to_float(), std::move(bytes.labels)};
 }
 

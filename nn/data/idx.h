@@ -23,11 +23,22 @@ struct IdxArray {
 
 inline constexpr uint64_t kIdxMaxBytes = uint64_t{1} << 30;  // 1 GiB payload cap
 
+// What a caller accepts, judged from the header before any payload is read or memory reserved
+// (a gzip file is inflated only as far as its header).
+struct IdxExpect {
+  std::vector<int64_t> dims;          // {} accepts any shape; else the exact rank, 0 = any size
+  uint64_t max_bytes = kIdxMaxBytes;  // payload cap
+};
+
 // Detects gzip by its 1f 8b magic. Validates the magic, element type, 1..4 dims each > 0, the
-// payload size against max_bytes (before allocating), and that the payload holds exactly
-// product(dims) bytes: truncated data and trailing bytes are both errors naming the file and
-// the expected and found byte counts. A gzip stream must also be complete with a valid CRC.
-IdxArray read_idx(const std::string& path, uint64_t max_bytes = kIdxMaxBytes);
+// sizes' product by checked_nbytes and against expect (before allocating anything), and that the
+// payload holds exactly product(dims) bytes: truncated data and trailing bytes are both errors
+// naming the file and the byte counts. A gzip stream is inflated at most one byte past the
+// payload its header promises, and must be complete with a valid CRC.
+IdxArray read_idx(const std::string& path, const IdxExpect& expect = {});
+
+// Only the header's dims (a gzip file is inflated just that far), validated as read_idx does.
+std::vector<int64_t> read_idx_dims(const std::string& path, uint64_t max_bytes = kIdxMaxBytes);
 
 // How pixel bytes p in [0, 255] become floats.
 enum class PixelRange {
@@ -59,13 +70,20 @@ struct MnistBytes {
   Tensor labels;      // [N] int64 in [0, 10)
 };
 
+// What load_mnist accepts, checked against both files' headers before either payload is read.
+struct MnistExpect {
+  int64_t height = 0, width = 0;      // 0 accepts any size
+  uint64_t max_bytes = kIdxMaxBytes;  // cap on the images' payload (the float images take 4x)
+};
+
 // Reads <dir>/train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz] (t10k-... when
-// train is false), preferring the uncompressed file when both exist. Checks that images are
-// [N, H, W], labels are [N] with the same N, and every label is < 10.
+// train is false), preferring the uncompressed file when both exist. Checks from the headers
+// alone that images are [N, H, W] as expected, labels are [N] with the same N; then that every
+// label is < 10.
 MnistSplit load_mnist(const std::string& dir, bool train,
-                      PixelRange range = PixelRange::MinusOneToOne);
+                      PixelRange range = PixelRange::MinusOneToOne, const MnistExpect& expect = {});
 // The same files and checks, the images left as bytes (load_mnist is this, converted).
 MnistBytes load_mnist_bytes(const std::string& dir, bool train,
-                            PixelRange range = PixelRange::MinusOneToOne);
+                            PixelRange range = PixelRange::MinusOneToOne, const MnistExpect& expect = {});
 
 }  // namespace nash

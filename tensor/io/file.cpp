@@ -1,12 +1,17 @@
 // Whole-file reads, the bounds-checked InputFile, and AtomicWriter (temp + fsync + rename).
 #include "tensor/io/file.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 
 #include "tensor/error.h"
 
@@ -29,6 +34,41 @@ void sync_dir(const std::string& dir) {
   if (fd < 0) return;
   (void)::fsync(fd);
   ::close(fd);
+}
+
+// When this process started (near enough: when the library's statics were initialised).
+const struct timespec kProcessStart = [] {
+  struct timespec t {};
+  ::clock_gettime(CLOCK_REALTIME, &t);
+  return t;
+}();
+
+// What follows ".tmp-" in an AtomicWriter's temp name: "<pid>-XXXXXX" (pid > 0) or, from older
+// writers, "XXXXXX" (pid 0). mkstemp's six characters are letters and digits.
+bool parse_temp_suffix(std::string_view suffix, long& pid) {
+  auto alnum6 = [](std::string_view x) {
+    auto alnum = [](char c) {
+      return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    };
+    return x.size() == 6 && std::all_of(x.begin(), x.end(), alnum);
+  };
+  pid = 0;
+  if (alnum6(suffix)) return true;
+  const size_t dash = suffix.find('-');
+  if (dash == 0 || dash == std::string_view::npos || dash > 9 || !alnum6(suffix.substr(dash + 1)))
+    return false;
+  for (char c : suffix.substr(0, dash)) {
+    if (c < '0' || c > '9') return false;
+    pid = pid * 10 + (c - '0');
+  }
+  return pid > 0;
+}
+
+bool process_running(long pid) { return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM; }
+
+bool modified_before(const struct stat& st, const struct timespec& t) {
+  return st.st_mtim.tv_sec < t.tv_sec ||
+         (st.st_mtim.tv_sec == t.tv_sec && st.st_mtim.tv_nsec < t.tv_nsec);
 }
 
 }  // namespace
@@ -96,10 +136,14 @@ void InputFile::read_exact(void* dst, uint64_t n, const char* what) {
 
 AtomicWriter::AtomicWriter(const std::string& path) : path_(path) {
   NASH_CHECK(!path.empty() && path.back() != '/', "save: invalid file path '", path, "'");
-  std::string templ = path + ".tmp-XXXXXX";
+  std::string templ = path + ".tmp-" + std::to_string(::getpid()) + "-XXXXXX";
   int fd = ::mkostemp(templ.data(), O_CLOEXEC);
   NASH_CHECK(fd >= 0, path, ": cannot create temporary file ", templ, ": ", errno_str(errno));
   temp_path_ = templ;
+  // Held until the file is closed, or by the kernel until this process dies: how
+  // remove_stale_temporaries tells a live writer from a dead one. Best effort (some filesystems
+  // have no locks; the pid in the name still protects a live writer on this machine).
+  (void)::flock(fd, LOCK_EX | LOCK_NB);
   // mkstemp makes 0600 files; keep the replaced file's mode, or use the usual 0644.
   struct stat st {};
   mode_t mode = (::stat(path.c_str(), &st) == 0) ? (st.st_mode & 07777) : 0644;
@@ -165,6 +209,41 @@ void write_file_atomic(const std::string& path, std::string_view bytes) {
   AtomicWriter out(path);
   out.write(bytes);
   out.commit();
+}
+
+// ---- stale temporaries -----------------------------------------------------------------------
+
+std::vector<std::string> remove_stale_temporaries(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  NASH_CHECK(d != nullptr, "remove_stale_temporaries: ", dir, ": cannot open directory: ",
+             errno_str(errno));
+  std::vector<std::string> names;
+  while (const dirent* e = ::readdir(d)) {
+    std::string_view name = e->d_name;
+    const size_t at = name.rfind(".tmp-");
+    long pid = 0;
+    if (at != std::string_view::npos && at > 0 && parse_temp_suffix(name.substr(at + 5), pid))
+      names.emplace_back(name);
+  }
+  ::closedir(d);
+  std::sort(names.begin(), names.end());
+
+  std::vector<std::string> removed;
+  for (const std::string& name : names) {
+    const std::string path = dir + "/" + name;
+    long pid = 0;
+    parse_temp_suffix(std::string_view(name).substr(name.rfind(".tmp-") + 5), pid);
+    if (pid > 0 && process_running(pid)) continue;
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0) continue;  // gone already, or a symlink: not a writer's temp file
+    struct stat st {};
+    bool stale = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+                 ::flock(fd, LOCK_SH | LOCK_NB) == 0 &&  // no live writer holds it
+                 (pid > 0 || modified_before(st, kProcessStart));
+    if (stale && ::unlink(path.c_str()) == 0) removed.push_back(path);
+    ::close(fd);
+  }
+  return removed;
 }
 
 }  // namespace nash

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace nash {
 
@@ -41,10 +42,11 @@ class InputFile {
   uint64_t pos_ = 0;
 };
 
-// Writes `<path>.tmp-XXXXXX` in the target's directory; commit() flushes, fsyncs, closes and
-// renames it over `path`. Destroying an uncommitted writer (an exception, a failed write)
-// removes the temp file and leaves any previous `path` untouched. The new file keeps the mode
-// of the file it replaces, or gets 0644.
+// Writes `<path>.tmp-<pid>-XXXXXX` in the target's directory, holding an flock on it; commit()
+// flushes, fsyncs, closes and renames it over `path`. Destroying an uncommitted writer (an
+// exception, a failed write) removes the temp file and leaves any previous `path` untouched; a
+// writer killed outright leaves it for remove_stale_temporaries. The new file keeps the mode of
+// the file it replaces, or gets 0644.
 class AtomicWriter {
  public:
   explicit AtomicWriter(const std::string& path);
@@ -66,5 +68,13 @@ class AtomicWriter {
 };
 
 void write_file_atomic(const std::string& path, std::string_view bytes);
+
+// Removes the temp files that AtomicWriters killed mid-save (SIGKILL, power loss) left directly
+// in `dir`, and returns their paths in name order. Only the writer's names are considered:
+// `<name>.tmp-<pid>-XXXXXX` is stale when no process <pid> runs here and no process holds its
+// lock (the kernel drops a dead writer's lock); the older `<name>.tmp-XXXXXX`, written without a
+// pid or lock, when it was last modified before this process started. Anything else is left
+// alone; a file that cannot be removed is skipped. Throws if dir cannot be read.
+std::vector<std::string> remove_stale_temporaries(const std::string& dir);
 
 }  // namespace nash

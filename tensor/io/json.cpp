@@ -5,8 +5,10 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <type_traits>
 
 #include "tensor/error.h"
+#include "tensor/io/integer.h"
 
 namespace nash {
 
@@ -19,6 +21,8 @@ Json::Json(uint64_t x) : type_(Type::Number), number_(static_cast<double>(x)) {
   if (x <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
     is_int_ = true;
     int_ = static_cast<int64_t>(x);
+  } else {
+    string_ = std::to_string(x);  // the exact value, for json_uint64 and to_json
   }
 }
 
@@ -63,6 +67,7 @@ int64_t Json::as_int64() const {
   return int_;
 }
 const std::string& Json::as_string() const { expect(Type::String); return string_; }
+const std::string& Json::number_text() const { expect(Type::Number); return string_; }
 const std::vector<Json>& Json::as_array() const { expect(Type::Array); return array_; }
 std::vector<Json>& Json::as_array() { expect(Type::Array); return array_; }
 const Json::Members& Json::items() const { expect(Type::Object); return object_; }
@@ -114,6 +119,63 @@ bool operator==(const Json& a, const Json& b) {
     case Json::Type::Object: return a.object_ == b.object_;
   }
   return false;
+}
+
+// ---- integers from outside ---------------------------------------------------------------------
+namespace {
+
+bool is_integer_literal(const std::string& text) {
+  size_t i = !text.empty() && text[0] == '-' ? 1 : 0;
+  if (i == text.size()) return false;
+  for (; i < text.size(); ++i)
+    if (text[i] < '0' || text[i] > '9') return false;
+  return true;
+}
+
+// The value as the user wrote it, for error messages.
+std::string as_written(const Json& v) {
+  if (!v.is_number()) {
+    try {
+      std::string s = to_json(v);
+      return v.is_string() ? "the string " + s : s;
+    } catch (const Error&) {  // an array or object built in code holding a NaN
+      return std::string("an ") + v.type_name();
+    }
+  }
+  if (!v.number_text().empty()) return v.number_text();
+  if (v.is_int64()) return std::to_string(v.as_int64());
+  const double x = v.as_number();
+  if (std::isnan(x)) return "NaN";
+  if (std::isinf(x)) return x > 0 ? "Infinity" : "-Infinity";
+  return to_json(v);
+}
+
+template <class T>
+T json_integer(const Json& v, std::string_view field, T lo, T hi) {
+  T out = 0;
+  bool ok = false;
+  if (v.is_int64()) {
+    const int64_t i = v.as_int64();
+    ok = std::is_signed_v<T> || i >= 0;
+    out = static_cast<T>(i);  // exact when ok
+  } else if (v.is_number() && is_integer_literal(v.number_text())) {
+    // Beyond int64 (e.g. a uint64 seed): read the digits themselves, never the double.
+    const std::string& t = v.number_text();
+    auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), out);
+    ok = ec == std::errc() && end == t.data() + t.size();
+  }
+  if (!ok || out < lo || out > hi) detail::fail_integer(field, lo, hi, as_written(v));
+  return out;
+}
+
+}  // namespace
+
+int64_t json_int64(const Json& value, std::string_view field, int64_t lo, int64_t hi) {
+  return json_integer<int64_t>(value, field, lo, hi);
+}
+
+uint64_t json_uint64(const Json& value, std::string_view field, uint64_t lo, uint64_t hi) {
+  return json_integer<uint64_t>(value, field, lo, hi);
 }
 
 // ---- UTF-8 ---------------------------------------------------------------------------------------
@@ -191,6 +253,9 @@ void write_value(std::string& out, const Json& v, int indent, int level) {
       std::to_chars_result r;
       if (v.is_int64()) {
         r = std::to_chars(buf, buf + sizeof buf, v.as_int64());
+      } else if (is_integer_literal(v.number_text())) {
+        out += v.number_text();  // an integer beyond int64, exactly as read or built
+        return;
       } else {
         double x = v.as_number();
         NASH_CHECK(std::isfinite(x), "to_json: cannot write the non-finite number ", x);

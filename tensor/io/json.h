@@ -28,7 +28,7 @@ class Json {
   Json(double x) : type_(Type::Number), number_(x) {}
   Json(int64_t x);
   Json(int x) : Json(static_cast<int64_t>(x)) {}
-  Json(uint64_t x);  // an integer when it fits int64, else a double
+  Json(uint64_t x);  // exact: is_int64() when it fits, else json_uint64 still reads it back
   Json(const char* s) : type_(Type::String), string_(s) {}
   Json(std::string s) : type_(Type::String), string_(std::move(s)) {}
   Json(std::string_view s) : type_(Type::String), string_(s) {}
@@ -58,6 +58,10 @@ class Json {
   const Members& items() const;  // object members in insertion order
   Members& items();
 
+  // A number's literal as parsed ("1e300", "18446744073709551615"), or "" for numbers built in
+  // code. json_int64 / json_uint64 read integers from it, and errors quote it.
+  const std::string& number_text() const;
+
   size_t size() const;  // array or object element count
   // Objects: find returns nullptr when absent; at throws naming the key; operator[] inserts.
   const Json* find(std::string_view key) const;
@@ -75,7 +79,7 @@ class Json {
   bool is_int_ = false;
   double number_ = 0.0;
   int64_t int_ = 0;
-  std::string string_;
+  std::string string_;  // a string's value, or a number's literal (number_text)
   std::vector<Json> array_;
   Members object_;
 
@@ -95,6 +99,16 @@ Json parse_json(std::string_view text, const JsonLimits& limits = {});
 // Compact when indent < 0, else pretty-printed with `indent` spaces. Strings are escaped
 // (", \, control characters); non-finite numbers throw.
 std::string to_json(const Json& value, int indent = -1);
+
+// Integers from outside data (run configurations, presets): the value must be an integer
+// literal (no fraction, no exponent; "2.0", "1e3", 1e300 and NaN are refused), read as an integer,
+// never through a double, and within [lo, hi]. Otherwise nash::Error
+//   "<field> must be an integer in [<lo>, <hi>], got <the value as written>"
+// The same rule and message as parse_int64 / parse_uint64 for text (tensor/io/integer.h).
+int64_t json_int64(const Json& value, std::string_view field, int64_t lo = INT64_MIN,
+                   int64_t hi = INT64_MAX);
+uint64_t json_uint64(const Json& value, std::string_view field, uint64_t lo = 0,
+                     uint64_t hi = UINT64_MAX);
 
 namespace detail {
 // Length of the well-formed UTF-8 sequence starting at s[i], or 0 if it is malformed.

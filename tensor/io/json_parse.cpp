@@ -257,11 +257,17 @@ class JsonParser {
     }
     const char* first = s_.data() + start;
     const char* last = s_.data() + pos_;
+    Json out = number_value(first, last, integral, start);
+    out.string_.assign(first, last);  // the literal, for number_text()
+    return out;
+  }
+
+  Json number_value(const char* first, const char* last, bool integral, size_t start) {
     if (integral) {
       int64_t v = 0;
       auto [p, ec] = std::from_chars(first, last, v);
       if (ec == std::errc() && p == last) return Json(v);
-      // Too large for int64: fall through to a (non-integer) double.
+      // Too large for int64: a double, with the exact digits kept in number_text().
     }
     double x = 0.0;
     auto [p, ec] = std::from_chars(first, last, x);

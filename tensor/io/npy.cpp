@@ -8,6 +8,7 @@
 #include <numeric>
 #include <vector>
 
+#include "tensor/checked_size.h"
 #include "tensor/creation.h"
 #include "tensor/io/file.h"
 
@@ -232,13 +233,8 @@ Tensor load_npy(const std::string& path) {
   else
     bad("unsupported dtype '", descr, "' (nash reads '<f4', '<f8', '<i8', '|u1')");
 
-  uint64_t numel = 1;
-  for (int64_t s : shape) {
-    if (s != 0 && numel > (uint64_t{1} << 60) / static_cast<uint64_t>(s))
-      bad("shape ", shape, " has too many elements");
-    numel *= static_cast<uint64_t>(s);
-  }
-  const uint64_t nbytes = numel * (u8 ? 1 : dtype_size(dtype));
+  const uint64_t nbytes =
+      checked_nbytes(shape, u8 ? 1 : dtype_size(dtype), "load_npy: " + path + ": 'shape'");
   if (in.remaining() < nbytes)
     bad("truncated data: ", descr, " ", shape, " needs ", nbytes, " bytes, the file has ",
         in.remaining());

@@ -7,6 +7,7 @@
 #include <numeric>
 #include <set>
 
+#include "tensor/checked_size.h"
 #include "tensor/creation.h"
 #include "tensor/io/file.h"
 #include "tensor/io/json.h"
@@ -200,16 +201,13 @@ SafetensorsFile load_safetensors(const std::string& path) {
       bad("tensor '", name, "': unknown dtype \"", ds, "\"");
     }
     if (!shape->is_array()) bad("tensor '", name, "': \"shape\" must be an array");
-    uint64_t numel = 1;
     for (const Json& s : shape->as_array()) {
       if (!s.is_int64()) bad("tensor '", name, "': shape entries must be integers, got ", to_json(s));
-      int64_t v = s.as_int64();
-      if (v < 0) bad("tensor '", name, "': negative size ", v, " in shape");
-      if (v != 0 && numel > (uint64_t{1} << 62) / static_cast<uint64_t>(v))
-        bad("tensor '", name, "': shape ", to_json(*shape), " has too many elements");
-      numel *= static_cast<uint64_t>(v);
-      e.shape.push_back(v);
+      e.shape.push_back(s.as_int64());
     }
+    const uint64_t expected =
+        checked_nbytes(e.shape, dtype_size(e.dtype),
+                       "load_safetensors: " + path + ": tensor '" + name + "': \"shape\"");
     if (!offsets->is_array() || offsets->size() != 2 || !offsets->as_array()[0].is_int64() ||
         !offsets->as_array()[1].is_int64())
       bad("tensor '", name, "': \"data_offsets\" must be [begin, end] integers, got ",
@@ -219,7 +217,6 @@ SafetensorsFile load_safetensors(const std::string& path) {
       bad("tensor '", name, "': invalid data_offsets [", b, ", ", en, "]");
     e.begin = static_cast<uint64_t>(b);
     e.end = static_cast<uint64_t>(en);
-    uint64_t expected = numel * dtype_size(e.dtype);
     if (e.end - e.begin != expected)
       bad("tensor '", name, "': data_offsets [", b, ", ", en, "] span ", e.end - e.begin,
           " bytes, but ", ds, " ", shape_str(e.shape), " needs ", expected);

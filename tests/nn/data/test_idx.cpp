@@ -69,7 +69,9 @@ TEST_CASE("read_idx reports every malformed file", "[idx]") {
     }
   };
   both(idx_header({2, 3}) + ramp(5), "truncated: shape [2, 3] needs 6 payload bytes, found 5");
-  both(idx_header({2, 3}) + ramp(8), "trailing bytes: shape [2, 3] needs 6 payload bytes, found 8");
+  both(idx_header({2, 3}) + ramp(8), "trailing bytes: shape [2, 3] needs 6 payload bytes, found ");
+  REQUIRE_THAT(error_of([&] { read_idx(dir / "x.idx"); }), Catch::EndsWith("found 8"));
+  REQUIRE_THAT(error_of([&] { read_idx(dir / "x.idx.gz"); }), Catch::Contains("found more"));
   both(std::string("\x00\x00", 2), "too short for the 4-byte IDX magic");
   both(std::string("\x00\x01\x08\x01", 4) + std::string(4, '\0'), "not an IDX file: magic starts with 0 1");
   both(idx_header({2}, 0x0C) + std::string(8, '\0'), "unsupported element type 0xc (int32)");
@@ -79,9 +81,11 @@ TEST_CASE("read_idx reports every malformed file", "[idx]") {
   both(idx_header({3, 0, 2}), "dimension 1 is 0");
   both(idx_header({2, 3}).substr(0, 9), "truncated header: expected 8 bytes of sizes, found 5");
   // 65536^3 bytes would be 256 TiB: refused from the header alone, before any allocation.
-  both(idx_header({65536, 65536, 65536}) + ramp(10), "claim more than the limit of 1073741824 bytes");
+  both(idx_header({65536, 65536, 65536}) + ramp(10),
+       "the header's sizes [65536, 65536, 65536] claim 281474976710656 bytes, more than the limit "
+       "of 1073741824 bytes");
   put(dir / "small_cap.idx", idx_header({100}) + ramp(100));
-  REQUIRE_THAT(error_of([&] { read_idx(dir / "small_cap.idx", 99); }), Catch::Contains("limit of 99"));
+  REQUIRE_THAT(error_of([&] { read_idx(dir / "small_cap.idx", {{}, 99}); }), Catch::Contains("limit of 99"));
   REQUIRE_THAT(error_of([&] { read_idx(dir / "missing.idx"); }), Catch::Contains("missing.idx: cannot open"));
 }
 
@@ -102,6 +106,50 @@ TEST_CASE("read_idx rejects cut and corrupted gzip streams", "[idx]") {
   REQUIRE_THAT(error_of([&] { read_idx(dir / "bad_crc.gz"); }), Catch::Contains("corrupt gzip data"));
 }
 
+TEST_CASE("read_idx refuses sizes whose element or byte count overflows, from the header", "[idx]") {
+  TempDir dir;
+  auto both = [&](const std::string& bytes, const std::string& expected) {
+    put(dir / "x.idx", bytes);
+    put_gz(dir / "x.idx.gz", bytes);
+    for (const char* name : {"x.idx", "x.idx.gz"}) {
+      INFO(name);
+      REQUIRE_THAT(error_of([&] { read_idx(dir / name, {{}, UINT64_MAX}); }),
+                   Catch::Contains("read_idx: " + dir / name + ": header dimensions: " + expected));
+    }
+  };
+  // (2^32 - 1)^4 elements: more than int64 holds (no cap would save a product that wrapped).
+  both(idx_header({0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF}) + ramp(10),
+       "element count of [4294967295, 4294967295, 4294967295, 4294967295] overflows int64");
+  // 2^62 + 2^31 one-byte elements: an int64, but past the one-tensor byte limit.
+  both(idx_header({0x80000001, 0x80000000}) + ramp(10),
+       "shape [2147483649, 2147483648] of 1-byte elements needs more than the limit of "
+       "4611686018427387904 bytes");
+}
+
+TEST_CASE("read_idx judges a gzip file's header before inflating its body", "[idx]") {
+  TempDir dir;
+  // A decompression bomb, found by fuzzing: a small gzip file whose header promises 16000
+  // images of 256x256 (1 GiB, under the payload cap). Its body here is cut short, so reading
+  // any of the body would end in "truncated"; the expectation refuses it from the header alone.
+  put_gz(dir / "bomb.gz", idx_header({16000, 256, 256}) + std::string(1 << 20, '\0'));
+  REQUIRE_THAT(error_of([&] { read_idx(dir / "bomb.gz", {{0, 28, 28}}); }),
+               Catch::Contains("the header's shape [16000, 256, 256] is not the expected [*, 28, 28]"));
+  REQUIRE_THAT(error_of([&] { read_idx(dir / "bomb.gz"); }), Catch::Contains("truncated"));
+  REQUIRE(read_idx_dims(dir / "bomb.gz") == std::vector<int64_t>{16000, 256, 256});
+  // load_mnist reads both headers first: the images' size is refused before either body.
+  fs::copy_file(dir / "bomb.gz", dir / "train-images-idx3-ubyte.gz");
+  put_gz(dir / "train-labels-idx1-ubyte.gz", idx_header({16000}) + std::string(16000, '\1'));
+  REQUIRE_THAT(error_of([&] { load_mnist(dir.path, true, PixelRange::MinusOneToOne, {28, 28}); }),
+               Catch::Contains("train-images-idx3-ubyte.gz: images are 256x256, expected 28x28"));
+  REQUIRE_THAT(error_of([&] { load_mnist(dir.path, true, PixelRange::MinusOneToOne, {0, 0, 1 << 20}); }),
+               Catch::Contains("claim 1048576000 bytes, more than the limit of 1048576 bytes"));
+  // Never inflated past what the header promises: 6 payload bytes followed by 16 MiB of zeros
+  // (16 KiB compressed) are refused at the first extra byte, not counted.
+  put_gz(dir / "tail.gz", idx_header({2, 3}) + ramp(6) + std::string(16 << 20, '\0'));
+  REQUIRE_THAT(error_of([&] { read_idx(dir / "tail.gz"); }),
+               Catch::Contains("trailing bytes: shape [2, 3] needs 6 payload bytes, found more"));
+}
+
 TEST_CASE("load_mnist builds images and labels from a hand-made split", "[idx]") {
   TempDir dir;
   // 3 images of 2x2: pixels 0, 255, 51, 204 ...; labels 9, 0, 4. Images raw, labels gzipped.
@@ -120,6 +168,9 @@ TEST_CASE("load_mnist builds images and labels from a hand-made split", "[idx]")
   REQUIRE(load_mnist(dir.path, false, PixelRange::ZeroToOne).images.values<float>()[2] == Approx(0.2));
   REQUIRE(load_mnist(dir.path, false, PixelRange::ZeroToOne).images.values<float>()[1] == 1.f);
   REQUIRE(load_mnist(dir.path, false, PixelRange::Raw).images.values<float>()[3] == 204.f);
+  REQUIRE(load_mnist(dir.path, false, PixelRange::Raw, {2, 2}).images.shape() == Shape{3, 1, 2, 2});
+  REQUIRE_THAT(error_of([&] { load_mnist(dir.path, false, PixelRange::Raw, {28, 28}); }),
+               Catch::Contains("images are 2x2, expected 28x28"));
 
   REQUIRE_THAT(error_of([&] { load_mnist(dir.path, true); }),
                Catch::Contains("found neither " + dir / "train-images-idx3-ubyte") &&
