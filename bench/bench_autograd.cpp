@@ -1,4 +1,4 @@
-// Issue 4: what autograd's bookkeeping costs. One MLP step, batch 64, 784-512-256-1 with
+// What autograd's bookkeeping costs. One MLP step, batch 64, 784-512-256-1 with
 // LeakyReLU(0.2) between layers and mean(output) as the loss, float32, computed three ways:
 //   (a) Autograd  — nash::linear / leaky_relu / mean on Variables, then loss.backward()
 //   (b) Manual    — the same kernels called by hand on Tensors (matmul_out, leaky_relu, where,

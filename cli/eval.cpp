@@ -1,8 +1,9 @@
 // nash eval: measures a run's generator with the library's metrics and prints one JSON object.
 //   gaussian1d: mean, std, ks (Kolmogorov-Smirnov distance to N(4, 1.25^2))
 //   ring, grid: modes, num_modes, high_quality, reverse_kl, mode_histogram
-//   images:     frechet_distance (FashionCnn features of generated vs real test images),
-//               class_histogram (the classifier's predicted classes), label_accuracy (CGAN)
+//   images:     frechet_distance, kid_mean / kid_std (Kernel Inception Distance), precision,
+//               recall, density, coverage (all on FashionCnn features of generated vs real test
+//               images), class_histogram (the classifier's predicted classes), label_accuracy (CGAN)
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -10,6 +11,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/open_run.h"
+#include "gan/metrics/feature_metrics.h"
 #include "gan/metrics/frechet.h"
 #include "gan/metrics/toy_metrics.h"
 #include "nn/checkpoint.h"
@@ -88,7 +90,8 @@ int eval_command(int argc, char** argv, int first) {
         "nash eval --run RUN_DIR [--n N] [--seed S] [--classifier FILE]",
         "Prints one JSON object on stdout with the metrics for the run's data: gaussian1d mean,\n"
         "std, ks; ring/grid modes, num_modes, high_quality, reverse_kl, mode_histogram; images\n"
-        "frechet_distance, class_histogram and (CGAN) label_accuracy, measured with the Fashion-MNIST\n"
+        "frechet_distance, kid_mean, kid_std, precision, recall, density, coverage, class_histogram\n"
+        "and (CGAN) label_accuracy, measured with the Fashion-MNIST\n"
         "classifier that scripts/train_classifier.sh trains (runs/fashion_cnn.safetensors). Without\n"
         "that file the image metrics are null, the reason is in \"error\" and the exit code is 1.",
         eval_flags()).c_str());
@@ -136,7 +139,15 @@ int eval_command(int argc, char** argv, int first) {
       MnistSplit real = gan::load_reference_images(c);
       const int64_t m = std::min(n, real.images.size(0));
       classify(cnn, real.images.narrow(0, 0, m), real_features, real_classes);
-      out["frechet_distance"] = gan::frechet_distance(fake_features, real_features);
+      Rng subsets(run.seed);  // KID's random subsets
+      const gan::FeatureMetrics fm = gan::feature_metrics(real_features, fake_features, subsets);
+      out["frechet_distance"] = fm.frechet_distance;
+      out["kid_mean"] = fm.kid_mean;
+      out["kid_std"] = fm.kid_std;
+      out["precision"] = fm.precision;
+      out["recall"] = fm.recall;
+      out["density"] = fm.density;
+      out["coverage"] = fm.coverage;
       out["reference_images"] = m;
       std::vector<int64_t> counts(static_cast<size_t>(nn::kFashionClasses), 0);
       for (int64_t k : fake_classes.values<int64_t>()) counts[static_cast<size_t>(k)] += 1;

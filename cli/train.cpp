@@ -20,6 +20,7 @@
 #include "cli/run_dir.h"
 #include "cli/samples.h"
 #include "gan/distributed.h"
+#include "gan/health.h"
 #include "gan/run.h"
 #include "tensor/io/file.h"
 #include "gan/viz/frames.h"
@@ -505,6 +506,10 @@ int train(const Args& a, const std::shared_ptr<gan::ShardReducer>& shared, const
   set_num_threads(rt.threads);
   gan::Run session(config, data);
   session.set_shards(shared);
+  // A broken run stops naming the step and quantity; the classic failures are pointed out.
+  gan::watch_health(session, [writer](const gan::HealthWarning& w) {
+    if (writer) std::fprintf(stderr, "\nnash train: warning at %s\n", w.text().c_str());
+  });
   const std::string out = run ? run->path() : a.get_string("out", default_out(config));
 #ifdef NASH_HAVE_MPI
   if (several)
@@ -515,7 +520,12 @@ int train(const Args& a, const std::shared_ptr<gan::ShardReducer>& shared, const
   if (run) {
     session.load(run->checkpoint_path());  // every rank reads it: a shared directory
     NASH_CHECK(session.steps_done() == from, run->checkpoint_path(), ": step changed while loading");
-    if (writer) run->open_metrics(from);
+    if (writer) {
+      // A writer killed mid-write (SIGKILL) leaves its temporary file behind: clear them now.
+      for (const std::string& dir : {run->path(), run->path() + "/samples"})
+        if (std::filesystem::is_directory(dir)) remove_stale_temporaries(dir);
+      run->open_metrics(from);
+    }
   } else {
     run = std::make_unique<RunDir>(out);
     if (writer) run->create();

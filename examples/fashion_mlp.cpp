@@ -1,5 +1,5 @@
 // Fashion-MNIST with a 784-256-10 ReLU MLP and Adam (cosine-annealed learning rate): nn's proof
-// on real data (issue 5).
+// on real data.
 // Prints train loss, train and test accuracy and the wall time of every epoch.
 //
 // Usage: fashion_mlp [--epochs 10] [--batch 64] [--lr 1e-3] [--hidden 256] [--seed 0]

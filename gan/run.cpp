@@ -14,7 +14,9 @@
 #include <sstream>
 
 #include "gan/seeds.h"
+#include "nn/averaged.h"
 #include "nn/checkpoint.h"
+#include "nn/optim/scheduler.h"
 #include "nn/layers/dropout.h"
 #include "tensor/io/safetensors.h"
 #include "tensor/ops.h"
@@ -73,41 +75,6 @@ std::unique_ptr<nn::optim::Optimizer> make_optimizer(const RunConfig& c, std::ve
 }
 }  // namespace
 
-// The presets' learning-rate schedule: factor 1 until decay_start * total, then linear down to
-// `end` at the last step.
-double linear_decay_factor(int64_t step, int64_t total, double decay_start, double end) {
-  NASH_CHECK(decay_start >= 0 && decay_start <= 1 && end >= 0,
-             "linear_decay_factor: decay_start must be in [0, 1] and end >= 0, got ", decay_start,
-             " and ", end);
-  const double start = decay_start * static_cast<double>(total);
-  if (step < start || total <= start) return 1.0;
-  const double t = (step - start) / (total - start);  // 0 at the decay's start, 1 at the end
-  return 1.0 + t * (end - 1.0);
-}
-
-// avg <- decay * avg + (1 - decay) * model for every parameter (a plain copy at decay 0); buffers
-// (BatchNorm statistics) copied.
-void ema_update(nn::Module& avg, const nn::Module& model, double decay) {
-  NASH_CHECK(decay >= 0 && decay < 1, "ema_update: decay must be in [0, 1), got ", decay);
-  auto w = model.parameters(), a = avg.parameters();
-  auto wb = model.named_buffers(), ab = avg.named_buffers();
-  NASH_CHECK(w.size() == a.size() && wb.size() == ab.size(), "ema_update: the average has ", a.size(),
-             " parameters and ", ab.size(), " buffers, the model ", w.size(), " and ", wb.size());
-  NoGradGuard no_grad;
-  for (size_t i = 0; i < w.size(); ++i) {
-    NASH_CHECK(a[i].shape() == w[i].shape(), "ema_update: parameter ", i, " is ", a[i].shape(),
-               " in the average but ", w[i].shape(), " in the model");
-    Tensor& t = a[i].mutable_value();
-    if (decay == 0) {
-      copy_(t, w[i].value());
-    } else {
-      mul_(t, decay);
-      add_(t, mul(w[i].value(), 1.0 - decay));
-    }
-  }
-  for (size_t i = 0; i < wb.size(); ++i) copy_(ab[i].second, wb[i].second);
-}
-
 Run::Run(RunConfig config) : config_(std::move(config)), rng_(config_.seed) {
   data_ = open_data(config_);  // image data completes the config (size, channels, classes)
   init(network_builder(config_));
@@ -143,7 +110,7 @@ void Run::init(NetworkBuilder build) {
     average_ = build(unused).g;
     NASH_CHECK(average_ != nullptr, "gan::Run: the network builder returned no generator");
     average_->requires_grad_(false);
-    ema_update(*average_, *g_, 0.0);
+    nn::copy_weights(*average_, *g_);
   }
   opt_g_ = make_optimizer(config_, g_->parameters(), config_.lr_g);
   opt_d_ = make_optimizer(config_, d_->parameters(), config_.lr_d);
@@ -172,7 +139,7 @@ void Run::set_shards(std::shared_ptr<ShardReducer> shards) {
 }
 
 double Run::lr_factor(int64_t step) const {
-  return linear_decay_factor(step, config_.steps, config_.decay_start, config_.lr_end);
+  return nn::optim::linear_decay_factor(step, config_.steps, config_.decay_start, config_.lr_end);
 }
 
 Tensor Run::noise(int64_t n, Rng& rng) const {

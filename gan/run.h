@@ -37,13 +37,6 @@ struct CheckpointInfo {
   int64_t step = 0;
 };
 
-// The learning-rate schedule of the presets: the factor (of the initial rate) at `step` of a
-// `total`-step run: 1 until decay_start * total, then linear down to `end` at the last step.
-double linear_decay_factor(int64_t step, int64_t total, double decay_start, double end = 0.0);
-// The running average of a network's weights (Polyak / EMA, as in progressive GANs):
-// avg <- decay * avg + (1 - decay) * w for every parameter; buffers copied.
-void ema_update(nn::Module& avg, const nn::Module& model, double decay);
-
 class Run {
  public:
   enum class Phase { D, G };

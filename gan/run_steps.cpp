@@ -12,27 +12,16 @@
 
 #include "gan/distributed.h"
 #include "gan/run.h"
+#include "nn/averaged.h"
+#include "nn/optim/clip.h"
 #include "tensor/ops.h"
 
 namespace nash::gan {
 
 namespace {
-double grad_norm(const std::vector<Variable>& params) {
-  double total = 0;
-  for (const auto& p : params)
-    if (p.grad().defined()) total += nash::sum(nash::square(p.grad().value())).item();
-  return std::sqrt(total);
-}
-
-// Freezes a network's parameters for a scope (restored even if the step throws).
-struct Frozen {
-  nn::Module& m;
-  explicit Frozen(nn::Module& module) : m(module) { m.requires_grad_(false); }
-  ~Frozen() { m.requires_grad_(true); }
-};
-
-const std::vector<int> kOneShard{0};
+const std::vector<int> kOneShard{0};  // the one shard of a run without shards
 }  // namespace
+
 
 // D scores x [N, ...]; with PacGAN packing m it scores N/m packs [N/m, m * D] instead.
 Variable Run::judge(const Variable& x, const Tensor& labels) {
@@ -120,7 +109,7 @@ void Run::discriminator_step(StepStats& s) {
     reduce_shards(parts, opt_d_->parameters(), figures);
   }
   for (auto& hook : backward_hooks_) hook(*this, Phase::D, opt_d_->parameters());
-  s.grad_norm_d = grad_norm(opt_d_->parameters());
+  s.grad_norm_d = nn::optim::grad_norm(opt_d_->parameters());
   opt_d_->step();
   if (objective_.after_d_step) objective_.after_d_step(*d_, s);  // e.g. WGAN's weight clipping
 
@@ -150,7 +139,7 @@ void Run::generator_step(StepStats& s) {
   if (sharded()) state = std::make_unique<ShardState>(std::vector<nn::Module*>{g_.get(), d_.get()});
   std::vector<std::vector<float>> parts;
   std::vector<double> figures;
-  Frozen judge_only(*d_);  // D's parameters get no gradients here
+  nn::Frozen judge_only(*d_);  // D's parameters get no gradients here
   Variable loss;
   for (int k : local_shards()) {
     if (state) state->enter(k);
@@ -171,7 +160,7 @@ void Run::generator_step(StepStats& s) {
     reduce_shards(parts, opt_g_->parameters(), figures);
   }
   for (auto& hook : backward_hooks_) hook(*this, Phase::G, opt_g_->parameters());
-  s.grad_norm_g = grad_norm(opt_g_->parameters());
+  s.grad_norm_g = nn::optim::grad_norm(opt_g_->parameters());
   opt_g_->step();
   s.g_loss = state ? figures[0] : loss.item();
 }
@@ -184,7 +173,7 @@ StepStats Run::step() {
   StepStats s;
   for (int64_t i = 0; i < objective_.d_steps; ++i) discriminator_step(s);
   generator_step(s);
-  if (average_) ema_update(*average_, *g_, average_decay(steps_));  // avg <- d avg + (1 - d) G
+  if (average_) nn::ema_update(*average_, *g_, average_decay(steps_));  // avg <- d avg + (1 - d) G
   s.step = ++steps_;
   s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   for (auto& hook : step_hooks_) hook(*this, s);

@@ -9,6 +9,7 @@
 //   nash::Variable logits = d(x);   // x [N, 784] -> [N, 1]
 #pragma once
 
+#include "nn/averaged.h"
 #include "nn/checkpoint.h"
 #include "nn/data/idx.h"
 #include "nn/data/loader.h"

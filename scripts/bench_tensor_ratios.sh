@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs bench_tensor once (JSON) and prints each case's bytes/s and its ratio to the memcpy
-# reference, with issue 2's targets. Usage: scripts/bench_tensor_ratios.sh [build-dir] [extra args]
+# reference, with the project's targets. Usage: scripts/bench_tensor_ratios.sh [build-dir] [extra args]
 set -euo pipefail
 build=${1:-build}
 shift || true

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 6 on Fashion-MNIST: trains each GAN family (gan, cgan, wgan, wgan-gp, dcgan) for a budget
+# Fashion-MNIST results: trains each GAN family (gan, cgan, wgan, wgan-gp, dcgan) for a budget
 # with examples/fashion_eval and prints one table: G steps, wall time, FD of 10,000 generated
 # images vs the real test set (FashionCnn features), the real-vs-real FD of the test set's two
 # halves, CGAN's label accuracy and the unconditional families' class histogram.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # AddressSanitizer + LeakSanitizer + UndefinedBehaviorSanitizer run of a part of the test suite
-# (default: the autograd tests, issue 4: graphs must be freed, no cycles of shared ownership).
+# (default: the autograd tests: graphs must be freed, no cycles of shared ownership).
 # Builds the library and the chosen tests with -fsanitize=address,undefined in ./build-asan and
 # fails on any report (a leak, a bad access or undefined behaviour) or failing test.
 #

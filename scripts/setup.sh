@@ -27,4 +27,6 @@ fi
 
 build_dir=${NASH_BUILD_DIR:-build}
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
-cmake --build "$build_dir" -j2
+# NASH_BUILD_TARGETS (e.g. nash_cli) builds only those targets; by default everything.
+read -r -a targets <<< "${NASH_BUILD_TARGETS:-}"
+cmake --build "$build_dir" -j2 ${targets[@]+--target "${targets[@]}"}

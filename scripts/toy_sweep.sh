@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 6's toy-data figures: trains each toy preset (gan/presets.cpp) on its seeds with
+# The toy-data figures: trains each toy preset (gan/presets.cpp) on its seeds with
 # examples/toy_2d and prints one row per seed plus the bar's verdict:
 #   gaussian1d  10 seeds, pass: |mean - 4| < 0.25 and |std - 1.25| < 0.25 (10,000 samples); bar 9/10
 #   ring        5 seeds,  pass: 8/8 modes and >= 90% high-quality samples (2,500 samples);  bar 4/5

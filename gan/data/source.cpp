@@ -1,6 +1,7 @@
 // Data sources of a training run (see source.h).
 #include "gan/data/source.h"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <filesystem>
@@ -121,7 +122,10 @@ nn::ImageDataset load_other_images(const RunConfig& c) {
 }
 
 int64_t class_count(const Tensor& labels) {
-  return labels.defined() && labels.numel() > 0 ? static_cast<int64_t>(nash::amax(labels).item()) + 1 : 0;
+  int64_t most = -1;
+  if (labels.defined())
+    for (int64_t l : labels.contiguous().values<int64_t>()) most = std::max(most, l);
+  return most + 1;
 }
 }  // namespace
 

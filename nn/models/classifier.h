@@ -1,4 +1,4 @@
-// Fashion-MNIST classifiers: the proof that nn learns on real data (issue 5), and the feature
+// Fashion-MNIST classifiers: the proof that nn learns on real data, and the feature
 // extractor whose penultimate activations the GAN metrics compare (Fréchet distance).
 //
 // Inputs are images [N, 1, 28, 28] in [-1, 1], the range load_mnist gives by default and a tanh

@@ -183,13 +183,20 @@ void LinearDecay::check_options(const LinearDecayOptions& o) const {
              " (must be in [0, 1])");
   check_finite_nonnegative(type_name(), "end", o.end);
 }
+double linear_decay_factor(int64_t step, int64_t total, double start_fraction, double end) {
+  NASH_CHECK(start_fraction >= 0 && start_fraction <= 1 && end >= 0 && total >= 1,
+             "linear_decay_factor: start must be in [0, 1], end >= 0 and total >= 1, got ", start_fraction,
+             ", ", end, " and ", total);
+  step = std::min(step, total);  // held at end after the last step
+  const double start = start_fraction * static_cast<double>(total);
+  if (step < start || total <= start) return 1.0;
+  const double t = (step - start) / (total - start);  // 0 at the decay's start, 1 at the end
+  return 1.0 + t * (end - 1.0);
+}
+
 double LinearDecay::lr_of(int64_t step, double base) const {
   const LinearDecayOptions& o = options();
-  step = std::min(step, o.total);  // held at end * base after the last step
-  const double start = o.start * static_cast<double>(o.total);
-  if (step < start || o.total <= start) return base * 1.0;
-  const double t = (step - start) / (o.total - start);  // 0 at the decay's start, 1 at the end
-  return base * (1.0 + t * (o.end - 1.0));
+  return base * linear_decay_factor(step, o.total, o.start, o.end);
 }
 
 // ---- LinearWarmup ------------------------------------------------------------------------------

@@ -194,6 +194,9 @@ struct LinearDecayOptions {
     f("end", o.end);
   }
 };
+// LinearDecay's factor of the base lr at `step`, for code that sets rates from the step alone.
+double linear_decay_factor(int64_t step, int64_t total, double start, double end);
+
 class LinearDecay : public SchedulerWith<LinearDecayOptions> {
  public:
   LinearDecay(Optimizer& optimizer, LinearDecayOptions options);

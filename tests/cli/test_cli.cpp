@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -352,6 +353,12 @@ TEST_CASE("nash eval on images: Fréchet distance, class histogram, label accura
   REQUIRE(ok.code == 0);
   Json j = eval_json(ok);
   CHECK(j.at("frechet_distance").as_number() >= 0);
+  for (const char* key : {"precision", "recall", "density", "coverage"}) {  // KNN metrics in [0, 1] (density may exceed 1)
+    CHECK(j.at(key).as_number() >= 0);
+    if (std::string(key) != "density") CHECK(j.at(key).as_number() <= 1);
+  }
+  CHECK(std::isfinite(j.at("kid_mean").as_number()));
+  CHECK(j.at("kid_std").as_number() >= 0);
   CHECK(j.at("label_accuracy").as_number() >= 0);
   CHECK(j.at("label_accuracy").as_number() <= 1);
   int64_t total = 0;
@@ -481,9 +488,14 @@ TEST_CASE("nash train: SIGKILL leaves the last complete checkpoint readable and 
   Result s = nash_run({"sample", "--run", "run", "--n", "100", "--out", "s.csv"}, dir, "sample");
   CHECK(s.code == 0);
   CHECK(lines_of(slurp(dir / "s.csv")).size() == 101);
+  // A writer killed mid-write leaves a temporary file (here one from a process that no longer
+  // exists, as the atomic writer names them); the next run of the directory removes it.
+  const std::string stale = dir / "run/checkpoint.safetensors.tmp-999999999-abcdef";
+  std::ofstream(stale) << "half a checkpoint";
   Result r = nash_run({"train", "--resume", "run", "--stop-at", std::to_string(step + 2)}, dir, "resume");
   INFO(r.err);
   CHECK(r.code == 0);
+  CHECK_FALSE(fs::exists(stale));
   CHECK(checkpoint_metadata(ck).at("step") == std::to_string(step + 2));
   // metrics.csv was cut back to the checkpoint, then continued: one row per step
   auto rows = lines_of(slurp(dir / "run/metrics.csv"));

@@ -11,6 +11,9 @@
 #include "cli/progress.h"
 #include "fashion_data.h"
 #include "tensor/io/json.h"
+#include "tensor/io/npy.h"
+#include "tensor/io/png.h"
+#include "tensor/ops.h"
 
 using namespace nash;
 using namespace nash_cli_test;
@@ -116,6 +119,21 @@ TEST_CASE("PyTorch-GAN's flags and epochs train the same budget", "[cli][fashion
   CHECK(config.at("runtime").at("sample_every").as_int64() == 400);
   Result bad = nash_run({"train", "--img_size", "32", "--steps", "1", "--out", "x"}, dir, "bad");
   require_one_line_error(bad, 1, "the images are 28x28 but the run expects 32x32");
+}
+
+TEST_CASE("a run whose D has won says so, naming the step", "[cli][fashion]") {
+  if (!test::fashion_installed()) {
+    WARN("Fashion-MNIST is not installed; skipped");
+    return;
+  }
+  TempDir dir;
+  Result r = nash_run({"train", "--model", "gan", "--lr", "10", "--steps", "300", "--threads", "2", "--out", "run"}, dir);
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  const size_t at = r.err.find("nash train: warning at step ");
+  REQUIRE(at != std::string::npos);
+  CHECK(r.err.find(": D has won: D(G(z)) has stayed below 0.01", at) != std::string::npos);
+  CHECK(r.err.find("try a lower D learning rate (--lr-d)", at) != std::string::npos);
 }
 
 TEST_CASE("typos get a did-you-mean; names fold case and underscores", "[cli]") {
@@ -239,4 +257,67 @@ TEST_CASE("the progress line fits the terminal's width", "[cli]") {
   const std::string t = timed.line(row, 150.0, 30.0, 1000);
   CHECK(t.find("30s/2m00s") != std::string::npos);
   CHECK(t.find("ETA 1m30s") != std::string::npos);
+}
+
+namespace {
+// A tiny IDX data set of n random 28x28 images and labels, as `split` ("train" or "t10k").
+void write_idx(const std::string& dir, const std::string& split, int n) {
+  fs::create_directories(dir);
+  auto header = [](std::vector<uint32_t> dims) {
+    std::string h = {0, 0, 8, static_cast<char>(dims.size())};
+    for (uint32_t d : dims)
+      for (int s = 24; s >= 0; s -= 8) h += static_cast<char>((d >> s) & 0xff);
+    return h;
+  };
+  std::string images = header({uint32_t(n), 28, 28}), labels = header({uint32_t(n)});
+  for (int i = 0; i < n * 784; ++i) images += static_cast<char>((i * 7919) & 0xff);
+  for (int i = 0; i < n; ++i) labels += static_cast<char>(i % 10);
+  std::ofstream(dir + "/" + split + "-images-idx3-ubyte", std::ios::binary) << images;
+  std::ofstream(dir + "/" + split + "-labels-idx1-ubyte", std::ios::binary) << labels;
+}
+}  // namespace
+
+TEST_CASE("training data: a folder of t10k-* files alone, a .npy array, a folder of PNGs", "[cli]") {
+  TempDir dir;
+  write_idx(dir / "digits", "t10k", 64);
+  Result t = nash_run({"train", "--data", "digits", "--steps", "2", "--batch", "16", "--threads", "1",
+                       "--out", "t"}, dir, "t");
+  INFO(t.err);
+  REQUIRE(t.code == 0);
+  CHECK(t.err.find("the test split (t10k-*; there are no train-* files)") != std::string::npos);
+
+  // a .npy array of uint8 images [N, H, W] with its labels beside it
+  std::vector<double> pixels(64 * 16 * 16);
+  for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<double>((i * 37) % 256);
+  save_npy(dir / "faces.npy", from_vector(pixels, {64, 16, 16}).to(DType::Float32) * (1.0 / 255.0));
+  std::vector<int64_t> labels(64);
+  for (int i = 0; i < 64; ++i) labels[static_cast<size_t>(i)] = i % 2;
+  save_npy(dir / "faces_labels.npy", from_vector(labels, {64}));
+  Result n = nash_run({"train", "--data", "faces.npy", "--model", "cgan", "--steps", "2", "--batch", "16",
+                       "--threads", "1", "--out", "n"}, dir, "n");
+  INFO(n.err);
+  REQUIRE(n.code == 0);
+  CHECK(n.err.find("64 images from a .npy array, 2 classes") != std::string::npos);
+  const Json nc = parse_json(slurp(dir / "n/config.json"));
+  CHECK(nc.at("image_size").as_int64() == 16);
+  CHECK(nc.at("num_classes").as_int64() == 2);
+
+  // a folder of 3-channel 64x64 PNGs in two class subfolders, one file not an image
+  for (const char* cls : {"cats", "dogs"}) {
+    fs::create_directories(dir / (std::string("pets/") + cls));
+    for (int i = 0; i < 8; ++i) {
+      std::vector<uint8_t> rgb(64 * 64 * 3);
+      for (size_t p = 0; p < rgb.size(); ++p) rgb[p] = static_cast<uint8_t>((p * (cls[0] == 'c' ? 3 : 5) + i) & 0xff);
+      write_png(dir / (std::string("pets/") + cls + "/" + std::to_string(i) + ".png"), rgb.data(), 64, 64, 3);
+    }
+  }
+  std::ofstream(dir / "pets/dogs/notes.png") << "not an image";
+  Result f = nash_run({"train", "--data", "pets", "--model", "dcgan", "--steps", "1", "--batch", "8",
+                       "--threads", "2", "--out", "f"}, dir, "f");
+  INFO(f.err);
+  REQUIRE(f.code == 0);
+  CHECK(f.err.find("16 images, 2 classes; skipped 1 unreadable file") != std::string::npos);
+  CHECK(f.err.find("64x64, 3 channels") != std::string::npos);
+  auto [w, h] = png_size(dir / "f/samples/step_1.png");
+  CHECK((w == 8 * 66 + 2 && h == 8 * 66 + 2));  // 64 RGB samples of 64x64 in an 8x8 grid
 }

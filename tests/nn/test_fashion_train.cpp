@@ -1,4 +1,4 @@
-// nn on real data (issue 5): the MLP learns Fashion-MNIST from 10k images in two epochs well past
+// nn on real data: the MLP learns Fashion-MNIST from 10k images in two epochs well past
 // what chance (10%) or a broken gradient could reach; evaluate_accuracy on a hand-wired model; the
 // CNN's Fréchet features and its checkpoint round trip.
 #include <catch2/catch.hpp>
