@@ -33,7 +33,8 @@ Tensor reflect_index(int64_t n, int64_t before, int64_t after) {
 
 // y = x with `value` around it;  dx = the centre of dy (a slice of H, then of W)
 Variable constant_pad(const Variable& x, std::array<int64_t, 4> pad, double value) {
-  const auto [left, right, top, bottom] = pad;
+  // Named copies, not structured bindings: lambdas below capture them (clang 14 cannot capture bindings).
+  const int64_t left = pad[0], right = pad[1], top = pad[2], bottom = pad[3];
   const int64_t dh = x.dim() - 2, dw = x.dim() - 1, h = x.size(dh), w = x.size(dw);
   Shape shape = x.shape();
   shape[dh] += top + bottom;
@@ -85,7 +86,8 @@ Variable resample(const Variable& x, const Tensor& a_h, const Tensor& a_w) {
 
 Variable pad2d(const Variable& x, std::array<int64_t, 4> pad, PadMode mode, double value) {
   check_planes("pad2d", x);
-  const auto [left, right, top, bottom] = pad;
+  // Named copies, not structured bindings: lambdas below capture them (clang 14 cannot capture bindings).
+  const int64_t left = pad[0], right = pad[1], top = pad[2], bottom = pad[3];
   NASH_CHECK(left >= 0 && right >= 0 && top >= 0 && bottom >= 0, "pad2d: padding must be >= 0, "
              "got {", left, ", ", right, ", ", top, ", ", bottom, "} for ", x.shape());
   if (mode == PadMode::Constant) return constant_pad(x, pad, value);

@@ -72,7 +72,8 @@ std::pair<double, double> noise_range(const RunConfig& c) {
 Tensor noise_grid(const RunConfig& c, int64_t m) {
   NASH_CHECK(m >= 2, "noise_grid: need at least 2 points per side, got ", m);
   const int64_t z = c.noise_dim, rows = z == 1 ? m : m * m;
-  const auto [lo, hi] = noise_range(c);
+  const std::pair<double, double> range = noise_range(c);
+  const double lo = range.first, hi = range.second;  // plain names: the lambda below captures them
   std::vector<float> v(static_cast<size_t>(rows * z), static_cast<float>(noise_centre(c)));
   auto at = [&](int64_t i) { return static_cast<float>(lo + (hi - lo) * static_cast<double>(i) / (m - 1)); };
   for (int64_t r = 0; r < rows; ++r) {
