@@ -45,7 +45,7 @@ if [[ ! -f "$out/checkpoint.safetensors" ]]; then
   echo "quickstart: nash train failed (exit $status) before writing a checkpoint" >&2
   exit "$status"
 fi
-latest="$(ls -1v "$out"/samples/step_*.png "$out"/samples/step_*.svg 2>/dev/null | tail -n 1)"
+latest="$( (ls -1v "$out"/samples/step_*.png "$out"/samples/step_*.svg 2>/dev/null || true) | tail -n 1)"
 cat <<MSG
 
 quickstart: the run directory is $out
