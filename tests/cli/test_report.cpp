@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/cli_test_util.h"
 #include "tensor/io/json.h"
 
 #ifndef NASH_CLI_PATH
@@ -22,26 +23,8 @@ using namespace nash;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string templ = (fs::temp_directory_path() / "nash_report_XXXXXX").string();
-    REQUIRE(::mkdtemp(templ.data()) != nullptr);
-    path = templ;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream o;
-  o << in.rdbuf();
-  return o.str();
-}
+using nash_cli_test::slurp;
+using nash_cli_test::TempDir;
 
 std::string quote(const std::string& s) { return "'" + s + "'"; }
 
