@@ -45,7 +45,7 @@ std::string fmt(const char* format, double a, double b = 0) {
 }
 }  // namespace
 
-std::string Progress::line(const MetricsRow& r, double rate, double elapsed, size_t width) const {
+std::string Progress::line(const gan::MetricsRow& r, double rate, double elapsed, size_t width) const {
   const gan::StepStats& s = r.stats;
   const int digits = static_cast<int>(std::to_string(o_.total).size());
   // How far along: by steps, or by the clock when a time budget ends the run sooner.
@@ -94,7 +94,7 @@ std::string Progress::line(const MetricsRow& r, double rate, double elapsed, siz
   return out;
 }
 
-void Progress::update(const MetricsRow& r) {
+void Progress::update(const gan::MetricsRow& r) {
   const auto now = std::chrono::steady_clock::now();
   const double elapsed = std::chrono::duration<double>(now - start_).count();
   const int64_t step = r.stats.step;

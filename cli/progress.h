@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "cli/plot.h"
+#include "gan/viz/charts.h"
 
 namespace nash::cli {
 
@@ -23,12 +23,12 @@ struct ProgressOptions {
 class Progress {
  public:
   explicit Progress(ProgressOptions options);
-  void update(const MetricsRow& row);
+  void update(const gan::MetricsRow& row);
   void finish();  // ends the bar's line
 
   // The line for a row at `rate` steps/s after `elapsed` seconds, at most `width` characters
   // (fields are dropped from the right to fit); public for tests.
-  std::string line(const MetricsRow& row, double rate, double elapsed, size_t width) const;
+  std::string line(const gan::MetricsRow& row, double rate, double elapsed, size_t width) const;
 
  private:
   ProgressOptions o_;

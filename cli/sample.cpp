@@ -5,7 +5,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/open_run.h"
-#include "cli/samples.h"
+#include "gan/viz/sample_files.h"
 #include "tensor/creation.h"
 
 namespace nash::cli {
@@ -37,7 +37,7 @@ int sample_command(int argc, char** argv, int first) {
   const std::string out = a.get_string("out", "");
   std::string format;
   try {
-    format = output_format(out);
+    format = gan::viz::output_format(out);
   } catch (const Error& e) {
     throw UsageError(e.what());
   }
@@ -57,12 +57,12 @@ int sample_command(int argc, char** argv, int first) {
     if (n % c.num_classes == 0) per_row = n / c.num_classes;  // one class per row
   }
   Tensor samples = run.generate(n, labels);
-  if (format == "png") write_samples_png(out, c, samples, per_row);
+  if (format == "png") gan::viz::write_samples_png(out, c, samples, per_row);
   else if (format == "svg")
-    write_samples_svg(out, c, samples, per_row,
+    gan::viz::write_samples_svg(out, c, samples, per_row,
                       run.checkpoint + " at step " + std::to_string(run.info.step));
-  else if (format == "npy") write_samples_npy(out, samples);
-  else write_samples_csv(out, c, samples, labels);
+  else if (format == "npy") gan::viz::write_samples_npy(out, samples);
+  else gan::viz::write_samples_csv(out, c, samples, labels);
   std::fprintf(stderr, "nash sample: wrote %lld samples %s of %s (step %lld) to %s\n",
                static_cast<long long>(n), shape_str(samples.shape()).c_str(), run.checkpoint.c_str(),
                static_cast<long long>(run.info.step), out.c_str());

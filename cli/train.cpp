@@ -17,8 +17,8 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/progress.h"
-#include "cli/run_dir.h"
-#include "cli/samples.h"
+#include "gan/run_dir.h"
+#include "gan/viz/sample_files.h"
 #include "cli/train_inputs.h"
 #include "gan/distributed.h"
 #include "gan/health.h"
@@ -187,7 +187,7 @@ void print_banner(const gan::Run& run, const Runtime& r, const gan::ShardReducer
 
 // Every process steps; only the writer (rank 0) writes the run directory and prints. Stopping
 // early (a signal, --max-seconds) is agreed by all processes after each step.
-int train_loop(gan::Run& session, RunDir& run, const Runtime& rt, double steps_per_epoch,
+int train_loop(gan::Run& session, gan::RunDir& run, const Runtime& rt, double steps_per_epoch,
                gan::ShardReducer& shards) {
   const bool writer = shards.process() == 0;
   const gan::RunConfig& c = session.config();
@@ -210,8 +210,8 @@ int train_loop(gan::Run& session, RunDir& run, const Runtime& rt, double steps_p
     const Tensor samples = session.generate(session.fixed_noise(), session.fixed_labels(), rt.from_average);
     const std::string title = run.name() + ": " + (rt.from_average && session.has_average() ? "G's weight average" : "G") +
                               " at step " + std::to_string(step);
-    if (!c.toy()) write_samples_png(run.sample_path(step, "png"), c, samples, per_row);
-    if (c.toy() || c.conditional()) write_samples_svg(run.sample_path(step, "svg"), c, samples, per_row, title);
+    if (!c.toy()) gan::viz::write_samples_png(run.sample_path(step, "png"), c, samples, per_row);
+    if (c.toy() || c.conditional()) gan::viz::write_samples_svg(run.sample_path(step, "svg"), c, samples, per_row, title);
     last_sample = step;
   };
   auto checkpoint = [&](int64_t step) {
@@ -225,7 +225,7 @@ int train_loop(gan::Run& session, RunDir& run, const Runtime& rt, double steps_p
     seconds += s.seconds;
     const int64_t step = s.step;
     if (writer) {
-      MetricsRow row{s, session.d_optimizer().lr(), session.g_optimizer().lr(), seconds};
+      gan::MetricsRow row{s, session.d_optimizer().lr(), session.g_optimizer().lr(), seconds};
       run.append(row);
       progress.update(row);
       if (step % rt.sample_every == 0) write_sample(step);
@@ -273,14 +273,14 @@ int train(const Args& a, const std::shared_ptr<gan::ShardReducer>& shared, const
     throw UsageError("under mpirun give --out DIR (or --resume DIR): every rank must name the same run");
   if (a.has("epochs") && a.has("steps")) throw UsageError("give --steps or --epochs, not both");
   gan::RunConfig config;
-  std::unique_ptr<RunDir> run;
+  std::unique_ptr<gan::RunDir> run;
   Json saved_runtime;
   int64_t from = 0;
   if (a.has("resume")) {
     const std::string dir = a.get_string("resume", "");
     if (a.has("out") && a.get_string("out", "") != dir)
       throw UsageError("--out cannot move a resumed run; it stays in " + dir);
-    run = std::make_unique<RunDir>(dir);
+    run = std::make_unique<gan::RunDir>(dir);
     NASH_CHECK(std::filesystem::is_regular_file(run->checkpoint_path()), "cannot resume ", dir,
                ": no checkpoint.safetensors in it");
     gan::CheckpointInfo info = gan::Run::read_info(run->checkpoint_path());
@@ -369,7 +369,7 @@ int train(const Args& a, const std::shared_ptr<gan::ShardReducer>& shared, const
       run->open_metrics(from);
     }
   } else {
-    run = std::make_unique<RunDir>(out);
+    run = std::make_unique<gan::RunDir>(out);
     if (writer) run->create();
   }
   if (writer) {

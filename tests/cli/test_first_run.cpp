@@ -235,7 +235,7 @@ TEST_CASE("every chart has a title, labelled axes with numbers and its legend ou
 }
 
 TEST_CASE("the progress line fits the terminal's width", "[cli]") {
-  cli::MetricsRow row;
+  gan::MetricsRow row;
   row.stats.step = 1234;
   row.stats.d_loss = 1.2345;
   row.stats.g_loss = 0.98765;

@@ -1,17 +1,17 @@
-// Sample files (see samples.h).
-#include "cli/samples.h"
+// Sample files (see sample_files.h).
+#include "gan/viz/sample_files.h"
 
 #include <cmath>
 #include <cstdio>
 #include <string>
 
-#include "cli/plot.h"
+#include "gan/viz/charts.h"
 #include "gan/data/toy.h"
 #include "tensor/io/file.h"
 #include "tensor/io/npy.h"
 #include "tensor/io/png.h"
 
-namespace nash::cli {
+namespace nash::gan::viz {
 
 std::string output_format(const std::string& path) {
   auto dot = path.rfind('.');
@@ -82,4 +82,4 @@ void write_samples_csv(const std::string& path, const gan::RunConfig& c, const T
   write_file_atomic(path, out);
 }
 
-}  // namespace nash::cli
+}  // namespace nash::gan::viz

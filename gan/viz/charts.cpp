@@ -1,5 +1,5 @@
-// The run's charts as SVG (see plot.h).
-#include "cli/plot.h"
+// The run's charts as SVG (see charts.h).
+#include "gan/viz/charts.h"
 
 #include <algorithm>
 #include <cmath>
@@ -11,7 +11,7 @@
 #include "tensor/io/png.h"
 #include "tensor/ops.h"
 
-namespace nash::cli {
+namespace nash::gan::viz {
 
 namespace {
 struct Series {
@@ -272,4 +272,4 @@ std::string grid_svg(const Tensor& images, int64_t per_row, const std::vector<st
   return o.str();
 }
 
-}  // namespace nash::cli
+}  // namespace nash::gan::viz

@@ -13,7 +13,7 @@
 #include "gan/run_config.h"
 #include "tensor/tensor.h"
 
-namespace nash::cli {
+namespace nash::gan::viz {
 
 // per_row: images per grid row (0: a square-ish grid). Toy data is plotted as SVG only.
 void write_samples_png(const std::string& path, const gan::RunConfig& config, const Tensor& samples,
@@ -32,4 +32,4 @@ void write_samples_csv(const std::string& path, const gan::RunConfig& config, co
 // The output format from a file name: "png", "svg", "npy" or "csv"; throws nash::Error otherwise.
 std::string output_format(const std::string& path);
 
-}  // namespace nash::cli
+}  // namespace nash::gan::viz

@@ -1,4 +1,4 @@
-// The parts of `nash report`'s page read from a run directory (see report.h).
+// The parts of `nash report`'s page read from a run directory (see report_page.h).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -6,12 +6,12 @@
 #include <fstream>
 #include <sstream>
 
-#include "cli/report.h"
-#include "cli/run_dir.h"
+#include "gan/viz/report_page.h"
+#include "gan/run_dir.h"
 #include "tensor/error.h"
 #include "tensor/io/file.h"
 
-namespace nash::cli {
+namespace nash::gan::viz {
 
 namespace fs = std::filesystem;
 
@@ -73,18 +73,18 @@ std::vector<std::pair<int64_t, std::string>> frame_files(const std::string& dir,
 }  // namespace
 
 std::string metrics_json(const std::string& csv_path, int64_t max_points, int64_t& rows) {
-  std::vector<MetricsRow> all;
+  std::vector<gan::MetricsRow> all;
   if (fs::is_regular_file(csv_path)) {
     std::ifstream in(csv_path);
     for (std::string line; std::getline(in, line);) {
-      MetricsRow r;
-      if (parse_metrics_line(line, r)) all.push_back(r);
+      gan::MetricsRow r;
+      if (gan::parse_metrics_line(line, r)) all.push_back(r);
     }
   }
   rows = static_cast<int64_t>(all.size());
   const char* keys[] = {"step", "d_loss", "g_loss", "d_real", "d_fake", "wasserstein", "penalty",
                         "penalty_norm", "clipped_fraction", "grad_norm_d", "grad_norm_g", "lr_d", "lr_g", "seconds"};
-  auto field = [](const MetricsRow& r, int k) -> double {
+  auto field = [](const gan::MetricsRow& r, int k) -> double {
     const gan::StepStats& s = r.stats;
     const double v[] = {static_cast<double>(s.step), s.d_loss, s.g_loss, s.d_real, s.d_fake, s.wasserstein,
                         s.penalty, s.penalty_norm, s.clipped_fraction, s.grad_norm_d, s.grad_norm_g,
@@ -180,4 +180,4 @@ std::string config_table(const Json& config) {
   return o.str();
 }
 
-}  // namespace nash::cli
+}  // namespace nash::gan::viz

@@ -11,15 +11,19 @@
 #include "gan/objective.h"
 #include "tensor/tensor.h"
 
-namespace nash::cli {
+namespace nash::gan {
 
 // One row of metrics.csv: a StepStats plus the learning rates in force and the cumulative
 // training time (StepStats::seconds is that step's own time).
 struct MetricsRow {
-  gan::StepStats stats;
+  StepStats stats;
   double lr_d = 0, lr_g = 0;
   double seconds = 0;
 };
+
+}  // namespace nash::gan
+
+namespace nash::gan::viz {
 
 // logit: D outputs logits (D(x), D(G(z)) plotted, 1/2 marked), else a critic (its Wasserstein
 // estimate). Long runs are averaged into at most ~600 points per curve.
@@ -32,4 +36,4 @@ std::string toy_svg(const Tensor& samples, const std::string& data, const std::s
 std::string grid_svg(const Tensor& images, int64_t per_row, const std::vector<std::string>& row_labels,
                      const std::string& title);
 
-}  // namespace nash::cli
+}  // namespace nash::gan::viz

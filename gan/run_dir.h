@@ -4,17 +4,17 @@
 //   samples/step_<N>.png      the fixed noise batch's image grid every --sample-every steps
 //   samples/step_<N>.svg      toy data: the samples' chart; conditional runs: the labelled grid
 //   loss.svg                  the loss curves, rewritten as training goes
-//   checkpoint.safetensors    the whole training state (Session::save), atomic
+//   checkpoint.safetensors    the whole training state (Run::save), atomic
 #pragma once
 #include <cstdint>
 #include <cstdio>
 #include <string>
 #include <vector>
 
-#include "cli/plot.h"
+#include "gan/viz/charts.h"
 #include "tensor/io/json.h"
 
-namespace nash::cli {
+namespace nash::gan {
 
 const char* metrics_header();  // "step,d_loss,g_loss,...,seconds"
 std::string metrics_line(const MetricsRow& row);
@@ -55,4 +55,4 @@ class RunDir {
   std::vector<MetricsRow> rows_;
 };
 
-}  // namespace nash::cli
+}  // namespace nash::gan

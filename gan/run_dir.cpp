@@ -1,5 +1,5 @@
 // Run directories (see run_dir.h).
-#include "cli/run_dir.h"
+#include "gan/run_dir.h"
 
 #include <cerrno>
 #include <cstring>
@@ -10,7 +10,7 @@
 #include "tensor/error.h"
 #include "tensor/io/file.h"
 
-namespace nash::cli {
+namespace nash::gan {
 
 namespace fs = std::filesystem;
 
@@ -112,7 +112,7 @@ void RunDir::flush_metrics() {
 
 void RunDir::write_loss_svg(bool logit) const {
   const int64_t step = rows_.empty() ? 0 : rows_.back().stats.step;
-  write_file_atomic(loss_path(), loss_svg(rows_, logit, name() + ": losses to step " + std::to_string(step)));
+  write_file_atomic(loss_path(), viz::loss_svg(rows_, logit, name() + ": losses to step " + std::to_string(step)));
 }
 
-}  // namespace nash::cli
+}  // namespace nash::gan
