@@ -5,6 +5,8 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <filesystem>
+#include <string>
 
 #include "autograd/ops.h"
 #include "fashion_data.h"
@@ -170,4 +172,32 @@ TEST_CASE("gradient buckets: started while backward runs, last layer first, same
   CHECK(shards.heard_at_start[1] <= 4);
   CHECK(shards.heard_at_start[2] == 6);
   for (size_t i = 0; i < params.size(); ++i) CHECK(equal(params[i].grad().value(), expected[i]));
+}
+
+TEST_CASE("sync BatchNorm: a setting of the run, kept by a checkpoint and resumed bit for bit", "[gan][distributed]") {
+  RunConfig c = default_config("ring", "gan");
+  c.batch = 32;
+  c.g.hidden = c.d.hidden = 16;
+  c.g.batch_norm = c.d.batch_norm = true;
+  c.pack = 1;
+  c.seed = 4;
+  c.steps = 100;
+  c.sync_batchnorm = true;
+  const std::string path = (std::filesystem::temp_directory_path() / "nash_test_sync_bn.safetensors").string();
+  Run whole(c), first(c);
+  whole.set_shards(local_shards(2));
+  first.set_shards(local_shards(2));
+  for (int i = 0; i < 4; ++i) whole.step();
+  for (int i = 0; i < 2; ++i) first.step();
+  first.save(path);
+  const CheckpointInfo info = Run::read_info(path);
+  CHECK(info.config.sync_batchnorm);
+  Run resumed(info.config);
+  resumed.set_shards(local_shards(2));
+  resumed.load(path);
+  for (int i = 0; i < 2; ++i) resumed.step();
+  const auto a = whole.generator().parameters(), b = resumed.generator().parameters();
+  for (size_t i = 0; i < a.size(); ++i) CHECK(equal(a[i].value(), b[i].value()));
+  CHECK(buffer_gap(whole.generator(), resumed.generator()) == 0);
+  std::filesystem::remove(path);
 }
