@@ -5,6 +5,9 @@
 // 2. Visit that list backwards — each variable after all of its consumers — holding its total
 //    gradient dy. Call its hooks, keep it if asked (retain_grad / leaves / grad() inputs), then
 //    ask its node for each input's gradient and add it into that input's total.
+//    A leaf is finished (hooks, .grad, then a LeafGradListener hears of it) as soon as its
+//    last consumer has been visited: its gradient is final there, and the rest of backward
+//    may go on while it is sent elsewhere.
 // 3. Free what the graph saved unless retain_graph.
 // Without create_graph the derivatives run under no-grad and record nothing; with it they are
 // recorded like any forward computation, which is what makes second derivatives work.
@@ -76,9 +79,50 @@ struct Engine {
     return !capture_mode || useful.count(in.impl().get()) > 0;
   }
 
-  void visit(const ImplPtr& impl) {
+  // backward() only: how many of a leaf's consumers are still to be visited. A leaf whose count
+  // reaches zero holds its whole gradient and is finished at once, not at its own place in the
+  // order (which may be at the very end: a leaf found early in the walk comes late in it).
+  std::unordered_map<VariableImpl*, size_t> pending_consumers;
+
+  void count_leaf_consumers(const std::vector<ImplPtr>& order) {
+    for (const auto& impl : order) {
+      const Node* node = impl->grad_fn.get();
+      if (!node || node->released) continue;
+      for (size_t i = 0; i < node->inputs.size(); ++i) {
+        const Variable& in = node->inputs[i];
+        if (node->derivatives[i] && wanted(in) && !in.impl()->grad_fn) ++pending_consumers[in.impl().get()];
+      }
+    }
+  }
+
+  void consumer_done(const Variable& in) {
+    auto it = pending_consumers.find(in.impl().get());
+    if (it == pending_consumers.end() || --it->second > 0) return;
+    pending_consumers.erase(it);
+    finish_leaf(in.impl());
+  }
+
+  // backward() on a leaf whose gradient is complete: hooks, .grad, then the listener.
+  void finish_leaf(const ImplPtr& impl) {
     auto it = totals.find(impl.get());
-    if (it == totals.end()) return;  // no gradient reached this variable
+    if (it == totals.end()) return;  // no gradient reached it, or it was finished already
+    Variable dy = std::move(it->second);
+    totals.erase(it);
+    for (auto& hook : impl->hooks) hook(dy);
+    accumulate_leaf(*impl, std::move(dy));
+    LeafGradListener::notify(Variable(impl));
+  }
+
+  void visit(const ImplPtr& impl) {
+    Node* node = impl->grad_fn.get();
+    if (!node && !capture_mode) return finish_leaf(impl);  // usually done by its last consumer
+    auto it = totals.find(impl.get());
+    if (it == totals.end()) {  // no gradient reached this variable: nor does one reach its inputs
+      if (node && !node->released)
+        for (size_t i = 0; i < node->inputs.size(); ++i)
+          if (node->derivatives[i] && wanted(node->inputs[i])) consumer_done(node->inputs[i]);
+      return;
+    }
     Variable dy = std::move(it->second);
     totals.erase(it);
     Variable self(impl);
@@ -88,11 +132,7 @@ struct Engine {
       auto c = captured.find(impl.get());
       if (c != captured.end()) results[c->second] = dy;
     }
-    Node* node = impl->grad_fn.get();
-    if (!node) {  // a leaf: backward() accumulates into .grad
-      if (!capture_mode) accumulate_leaf(*impl, std::move(dy));
-      return;
-    }
+    if (!node) return;  // grad(): a leaf's gradient is only returned
     if (impl->retains_grad && !capture_mode)
       impl->grad = impl->grad.defined() ? add(impl->grad, dy) : dy;
     NASH_CHECK(!node->released, "backward: the graph through op '", node->op,
@@ -112,6 +152,7 @@ struct Engine {
                       "gradient for input " + std::to_string(i) + " of shape " +
                           shape_str(node->input_shapes[i]));
       add_to(in.impl().get(), std::move(g));
+      if (!capture_mode) consumer_done(in);
     }
   }
 
@@ -183,6 +224,7 @@ struct Engine {
             if (in.defined() && useful.count(in.impl().get())) u = true;
         if (u) useful.insert(impl.get());
       }
+    if (!capture_mode) count_leaf_consumers(order);
     {
       EnableGradGuard mode(create_graph);
       for (auto it = order.rbegin(); it != order.rend(); ++it) visit(*it);
@@ -210,7 +252,17 @@ struct Engine {
   }
 };
 
+thread_local LeafGradListener* t_leaf_listener = nullptr;
+
 }  // namespace
+
+LeafGradListener::LeafGradListener(Fn fn) : fn_(std::move(fn)), prev_(t_leaf_listener) {
+  t_leaf_listener = this;
+}
+LeafGradListener::~LeafGradListener() { t_leaf_listener = prev_; }
+void LeafGradListener::notify(const Variable& leaf) {
+  if (t_leaf_listener && t_leaf_listener->fn_) t_leaf_listener->fn_(leaf);
+}
 
 void backward(const std::vector<Variable>& outputs, const std::vector<Tensor>& grad_outputs,
               bool retain_graph, bool create_graph) {

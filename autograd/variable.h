@@ -150,6 +150,27 @@ class AnomalyGuard {
   bool prev_;
 };
 
+// ---- leaf gradients as they become final -------------------------------------------------------
+// While a LeafGradListener is alive, every backward() on this thread calls it once per leaf it
+// reaches, right after the leaf's .grad received that backward's last contribution: from then on
+// backward only works on other variables, so the gradient may already be sent elsewhere
+// (data-parallel training starts reducing a layer's gradients while backward goes on into the
+// earlier layers, gan/distributed.h). grad() fills no .grad and calls no listener. Listeners
+// nest; the innermost is called.
+class LeafGradListener {
+ public:
+  using Fn = std::function<void(const Variable& leaf)>;
+  explicit LeafGradListener(Fn fn);
+  ~LeafGradListener();
+  LeafGradListener(const LeafGradListener&) = delete;
+  LeafGradListener& operator=(const LeafGradListener&) = delete;
+  static void notify(const Variable& leaf);  // called by the engine
+
+ private:
+  Fn fn_;
+  LeafGradListener* prev_;
+};
+
 // ---- the engine --------------------------------------------------------------------------------
 // Gradients of `outputs` with respect to `inputs` (like torch.autograd.grad), without touching
 // any .grad. grad_outputs may be empty (each output must then hold one element). With

@@ -51,6 +51,34 @@ void collect_dropouts(nn::Module& m, std::vector<nn::Dropout*>& out) {
 
 std::shared_ptr<ShardReducer> local_shards(int n) { return std::make_shared<LocalShards>(n); }
 
+int ShardReducer::start_sum(std::vector<float> part) {
+  std::vector<std::vector<float>> parts;
+  parts.push_back(std::move(part));
+  finished_.push_back(sum(parts));
+  return static_cast<int>(finished_.size()) - 1;
+}
+
+std::vector<float> ShardReducer::finish_sum(int ticket) {
+  NASH_CHECK(ticket >= 0 && static_cast<size_t>(ticket) < finished_.size(), "shards: no sum ", ticket);
+  std::vector<float> out = std::move(finished_[static_cast<size_t>(ticket)]);
+  if (static_cast<size_t>(ticket) + 1 == finished_.size()) finished_.clear();
+  return out;
+}
+
+std::vector<float> float_values(const Tensor& t) {
+  NASH_CHECK(t.dtype() == DType::Float32, "shards: expected float values, got ", dtype_name(t.dtype()));
+  const Tensor c = t.contiguous();
+  return std::vector<float>(c.data<float>(), c.data<float>() + c.numel());
+}
+
+Tensor from_float_values(const std::vector<float>& values, const Shape& shape) {
+  Tensor t = empty(shape);
+  NASH_CHECK(static_cast<size_t>(t.numel()) == values.size(), "shards: ", values.size(),
+             " values for shape ", shape);
+  std::memcpy(t.data<float>(), values.data(), values.size() * sizeof(float));
+  return t;
+}
+
 std::vector<float> sum_in_order(const std::vector<const float*>& parts, size_t length) {
   NASH_CHECK(!parts.empty(), "sum_in_order: no parts");
   std::vector<float> total(parts[0], parts[0] + length);
@@ -120,25 +148,111 @@ std::vector<nn::Dropout*> dropout_layers(const std::vector<nn::Module*>& modules
   return out;
 }
 
-ShardState::ShardState(const std::vector<nn::Module*>& modules) : dropouts_(dropout_layers(modules)) {
-  for (nn::Module* m : modules)  // every buffer, num_batches_tracked included
+ShardState::ShardState(const std::vector<nn::Module*>& modules, const std::vector<int>& shards,
+                       bool whole_batch_masks)
+    : dropouts_(dropout_layers(modules)), shards_(shards), whole_batch_masks_(whole_batch_masks) {
+  Slot start;
+  for (nn::Module* m : modules) {  // every buffer, num_batches_tracked included
     for (auto& [name, b] : m->named_buffers()) {
       buffers_.push_back(b);
-      saved_.push_back(b.clone());
+      start.buffers.push_back(b.clone());
     }
+    for (const auto& p : m->parameters()) params_.push_back(p);
+  }
+  start.grads.resize(params_.size());
   for (nn::Dropout* d : dropouts_) {
     seeds_.push_back(d->rng.seed());
-    offsets_.push_back(d->rng.offset());
+    start.dropout_offsets.push_back(d->rng.offset());
+  }
+  for (size_t i = 0; i < shards_.size(); ++i) {
+    slots_.push_back(start);
+    if (i > 0)
+      for (auto& b : slots_.back().buffers) b = b.clone();
   }
 }
 
-void ShardState::enter(int shard) {
-  for (size_t i = 0; i < buffers_.size(); ++i) copy_(buffers_[i], saved_[i]);
-  for (size_t i = 0; i < dropouts_.size(); ++i) dropouts_[i]->rng.set_state(shard_key(seeds_[i], shard), offsets_[i]);
+void ShardState::enter(size_t i) {
+  const Slot& s = slots_.at(i);
+  for (size_t j = 0; j < buffers_.size(); ++j) copy_(buffers_[j], s.buffers[j]);
+  for (size_t j = 0; j < dropouts_.size(); ++j)
+    dropouts_[j]->rng.set_state(whole_batch_masks_ ? seeds_[j] : shard_key(seeds_[j], shards_[i]),
+                                s.dropout_offsets[j]);
+  for (size_t j = 0; j < params_.size(); ++j) {
+    if (s.grads[j].defined()) params_[j].set_grad(s.grads[j]);
+    else params_[j].zero_grad();
+  }
 }
 
-void ShardState::leave() {
-  for (size_t i = 0; i < dropouts_.size(); ++i) dropouts_[i]->rng.set_state(seeds_[i], dropouts_[i]->rng.offset());
+void ShardState::leave(size_t i) {
+  Slot& s = slots_.at(i);
+  for (size_t j = 0; j < buffers_.size(); ++j) copy_(s.buffers[j], buffers_[j]);
+  for (size_t j = 0; j < dropouts_.size(); ++j) s.dropout_offsets[j] = dropouts_[j]->rng.offset();
+  for (size_t j = 0; j < params_.size(); ++j) {
+    s.grads[j] = params_[j].grad();
+    params_[j].zero_grad();
+  }
+}
+
+void ShardState::finish() {
+  const Slot& s = slots_.back();
+  for (size_t j = 0; j < buffers_.size(); ++j) copy_(buffers_[j], s.buffers[j]);
+  for (size_t j = 0; j < dropouts_.size(); ++j) dropouts_[j]->rng.set_state(seeds_[j], s.dropout_offsets[j]);
+  for (auto& p : params_) p.zero_grad();
+}
+
+GradientBuckets::GradientBuckets(ShardReducer& reducer, std::vector<Variable> params, size_t bytes)
+    : reducer_(reducer), params_(std::move(params)) {
+  size_t end = params_.size(), size = 0;
+  for (size_t j = params_.size(); j-- > 0;) {  // from the last parameter to the first
+    size += static_cast<size_t>(params_[j].numel()) * sizeof(float);
+    if (size >= bytes || j == 0) {
+      ranges_.push_back({j, end});
+      end = j;
+      size = 0;
+    }
+  }
+  waiting_.resize(ranges_.size());
+  for (size_t b = 0; b < ranges_.size(); ++b) {
+    for (size_t j = ranges_[b].first; j < ranges_[b].second; ++j) bucket_of_[params_[j].impl().get()] = b;
+    waiting_[b] = ranges_[b].second - ranges_[b].first;
+  }
+}
+
+std::vector<float> GradientBuckets::pack(size_t b) const {
+  std::vector<Variable> ps(params_.begin() + static_cast<std::ptrdiff_t>(ranges_[b].first),
+                           params_.begin() + static_cast<std::ptrdiff_t>(ranges_[b].second));
+  return pack_shard(ps, {}, {});
+}
+
+void GradientBuckets::start_ready() {
+  while (started_ < ranges_.size() && waiting_[started_] == 0) {
+    tickets_.push_back(reducer_.start_sum(pack(started_)));
+    ++started_;
+  }
+}
+
+void GradientBuckets::ready(const Variable& leaf) {
+  auto it = bucket_of_.find(leaf.impl().get());
+  if (it != bucket_of_.end() && waiting_[it->second] > 0) {
+    --waiting_[it->second];
+    start_ready();
+  }
+  reducer_.progress();
+}
+
+void GradientBuckets::flush() {
+  std::fill(waiting_.begin(), waiting_.end(), 0);
+  start_ready();
+}
+
+void GradientBuckets::finish() {
+  NASH_CHECK(started_ == ranges_.size(), "GradientBuckets: finish() before flush()");
+  for (size_t b = 0; b < ranges_.size(); ++b) {
+    std::vector<Variable> ps(params_.begin() + static_cast<std::ptrdiff_t>(ranges_[b].first),
+                             params_.begin() + static_cast<std::ptrdiff_t>(ranges_[b].second));
+    std::vector<double> none;
+    unpack_shard_sum(reducer_.finish_sum(tickets_[b]), reducer_.shards(), ps, {}, none);
+  }
 }
 
 }  // namespace nash::gan

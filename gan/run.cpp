@@ -136,6 +136,7 @@ void Run::set_shards(std::shared_ptr<ShardReducer> shards) {
   NASH_CHECK(n == 1 || !objective_.penalty || m % 4 == 0, "gan::Run: the ", objective_.name,
              " penalty needs shards of a multiple of 4 rows, got ", m, " (batch ", b, " / ", n, " shards)");
   shards_ = std::move(shards);
+  lockstep_ = nullptr;  // its threads are per local shard
 }
 
 double Run::lr_factor(int64_t step) const {

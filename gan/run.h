@@ -31,6 +31,8 @@
 
 namespace nash::gan {
 
+class Lockstep;
+
 // What a checkpoint holds besides the tensors, read and validated before anything is loaded.
 struct CheckpointInfo {
   RunConfig config;
@@ -121,6 +123,12 @@ class Run {
   Tensor shard_rows(const Tensor& t, int shard) const;
   void reduce_shards(const std::vector<std::vector<float>>& parts, const std::vector<Variable>& params,
                      std::vector<double>& figures);
+  bool sync_batchnorm() const { return sharded() && config_.sync_batchnorm; }
+  // body(shard, i) for each local shard i, in its ShardState (null: unsharded); in lock step
+  // when synchronised BatchNorm has several local shards meet at each layer.
+  void for_each_shard(ShardState* state, const std::function<void(int, size_t)>& body);
+  // Gradient buckets summed while backward runs (one local shard, a reducer with buckets), or null.
+  std::unique_ptr<GradientBuckets> gradient_buckets(const std::vector<Variable>& params) const;
   std::vector<std::pair<std::string, nn::Module*>> modules() const;
 
   RunConfig config_;
@@ -130,6 +138,7 @@ class Run {
   std::shared_ptr<Discriminator> d_;
   std::unique_ptr<nn::optim::Optimizer> opt_g_, opt_d_;
   std::shared_ptr<ShardReducer> shards_;  // null: one shard
+  std::shared_ptr<Lockstep> lockstep_;    // synchronised BatchNorm with several local shards
   Rng rng_;
   int64_t steps_ = 0;
   int64_t d_steps_done_ = 0;  // D steps so far: lazy regularisers count them

@@ -51,6 +51,7 @@ struct RunConfig {
   double lr_d = 2e-4, lr_g = 2e-4;
   double beta1 = 0.5, beta2 = 0.999;   // Adam
   int64_t batch = 64;
+  bool sync_batchnorm = false;         // data parallel: BatchNorm over the whole batch, not a shard
   int64_t steps = 20000;               // G steps in the whole run
   double decay_start = 1.0;            // rates held until this fraction of steps, then linear ...
   double lr_end = 0.0;                 // ... down to lr_end x the initial rate at the last step

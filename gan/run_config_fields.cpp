@@ -162,6 +162,13 @@ std::vector<ConfigField> make_fields() {
   f.push_back(with(real("beta2", "b2", "Adam beta2", 0, 0.999999, [](RunConfig& c) -> double& { return c.beta2; }, adam), "X"));
   f.push_back(with(integer("batch", "batch", "batch size", 1, 65536, [](RunConfig& c) -> int64_t& { return c.batch; }),
                    "B", {"batch_size", "batch-size"}));
+  ConfigField sync_bn{.key = "sync_batchnorm", .flag = "sync-bn", .aliases = {"sync-batchnorm"}, .value_name = "0|1",
+                      .help = "with shards (--shards, mpirun): BatchNorm takes the whole batch's statistics, summed"
+                              " over the shards, instead of each shard's own",
+                      .kind = Kind::Bool, .applies = always};
+  sync_bn.get = [](const RunConfig& c) { return Json(c.sync_batchnorm); };
+  sync_bn.put = [](RunConfig& c, const Json& v) { c.sync_batchnorm = v.as_bool(); };
+  f.push_back(sync_bn);
   f.push_back(with(integer("steps", "steps", "G steps in the whole run", 1, 1000000000,
                            [](RunConfig& c) -> int64_t& { return c.steps; }), "N", {"n_steps"}));
   f.push_back(with(real("decay_start", "decay-start", "rates fall linearly from this fraction of --steps (1: constant)", 0, 1,

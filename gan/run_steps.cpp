@@ -6,13 +6,18 @@
 // Sharded (gan/distributed.h), each step draws the whole batch, runs forward and backward once per
 // local shard on that shard's rows with its loss scaled by rows / batch, and sums the shards'
 // gradients (and BatchNorm statistics, and figures) in shard order before the optimiser steps.
-// One shard is the plain step.
+// One shard is the plain step. Synchronised BatchNorm makes every BatchNorm layer a meeting point
+// of the shards (for_each_shard); gradient buckets start the sum while backward still runs.
 #include <chrono>
 #include <cmath>
+#include <optional>
 
 #include "gan/distributed.h"
+#include "gan/lockstep.h"
 #include "gan/run.h"
 #include "nn/averaged.h"
+#include "nn/layers/batchnorm.h"
+#include "nn/layers/shard_rows.h"
 #include "nn/optim/clip.h"
 #include "tensor/ops.h"
 
@@ -46,6 +51,58 @@ void Run::reduce_shards(const std::vector<std::vector<float>>& parts, const std:
                    figures);
 }
 
+void Run::for_each_shard(ShardState* state, const std::function<void(int, size_t)>& body) {
+  const std::vector<int>& local = local_shards();
+  if (!sync_batchnorm() || local.size() == 1) {
+    // One after another; a synchronised BatchNorm of one local shard sums with the reducer at once.
+    std::optional<nn::BatchNormSync> sync;
+    if (sync_batchnorm())
+      sync.emplace(shards(), [this](const Tensor& part) {
+        return from_float_values(shards_->sum({float_values(part)}), part.shape());
+      });
+    for (size_t i = 0; i < local.size(); ++i) {
+      if (state) state->enter(i);
+      std::optional<nn::ShardRows> rows;
+      if (sync_batchnorm()) rows.emplace(local[i], shards());
+      body(local[i], i);
+      if (state) state->leave(i);
+    }
+    return;
+  }
+  if (!lockstep_) lockstep_ = std::make_shared<Lockstep>(local.size());
+  Lockstep& lockstep = *lockstep_;
+  lockstep.run(
+      [&](size_t i) {
+        nn::BatchNormSync sync(shards(), [&lockstep, i](const Tensor& part) {
+          return from_float_values(lockstep.meet(i, float_values(part)), part.shape());
+        });
+        nn::ShardRows rows(local[i], shards());
+        body(local[i], i);
+      },
+      [this](const std::vector<std::vector<float>>& parts) { return shards_->sum(parts); },
+      [state](size_t i) { state->enter(i); }, [state](size_t i) { state->leave(i); });
+}
+
+std::unique_ptr<GradientBuckets> Run::gradient_buckets(const std::vector<Variable>& params) const {
+  if (!sharded() || shards_->local().size() != 1 || shards_->bucket_bytes() == 0) return nullptr;
+  return std::make_unique<GradientBuckets>(*shards_, params, shards_->bucket_bytes());
+}
+
+namespace {
+// backward() of a shard's loss; with buckets, their sums start as the gradients become final.
+void backward_into(const Variable& loss, GradientBuckets* buckets) {
+  if (!buckets) {
+    loss.backward();
+    return;
+  }
+  {
+    LeafGradListener listen([buckets](const Variable& leaf) { buckets->ready(leaf); });
+    loss.backward();
+  }
+  buckets->flush();
+}
+}  // namespace
+
 // ---- D: descend d_loss(D(x), D(G(z))) [+ penalty] ------------------------------------------
 // e.g. ns: -[log D(x) + log(1 - D(G(z)))];  wgan: E f(G(z)) - E f(x);  hinge: E relu(1 - D(x))
 // + E relu(1 + D(G(z))). G's samples are drawn without a graph: G is not trained here.
@@ -62,22 +119,23 @@ void Run::discriminator_step(StepStats& s) {
   uint64_t penalty_blocks = 0;  // what one shard's penalty drew
   const double weight = sharded() ? 1.0 / shards_->shards() : 1.0;  // rows / batch
   std::unique_ptr<ShardState> state;
-  if (sharded()) state = std::make_unique<ShardState>(std::vector<nn::Module*>{g_.get(), d_.get()});
-  std::vector<std::vector<float>> parts;
+  if (sharded()) state = std::make_unique<ShardState>(std::vector<nn::Module*>{g_.get(), d_.get()}, local_shards(),
+                                         sync_batchnorm());
+  std::unique_ptr<GradientBuckets> buckets = gradient_buckets(opt_d_->parameters());
+  std::vector<std::vector<float>> parts(local_shards().size());
   std::vector<double> figures;
   bool penalised = false;
-  Variable loss, real_out, fake_out;
-  for (int k : local_shards()) {
-    if (state) state->enter(k);
+  Variable loss, real_out, fake_out;  // unsharded: for the figures
+  for_each_shard(state.get(), [&](int k, size_t i) {
     const Tensor x = shard_rows(real.x, k), y = shard_rows(labels, k), fake_y = shard_rows(fake_labels, k);
     Tensor fake;
     {
       NoGradGuard no_grad;
       fake = g_->generate(Variable(shard_rows(z, k)), fake_y).value();  // x~ = G(z), detached
     }
-    real_out = judge(Variable(x), y);
-    fake_out = judge(Variable(fake), fake_y);
-    loss = objective_.d_loss(real_out, fake_out);
+    Variable r = judge(Variable(x), y), f = judge(Variable(fake), fake_y);
+    Variable l = objective_.d_loss(r, f);
+    double penalty = s.penalty, penalty_norm = s.penalty_norm;
     if (objective_.penalty) {  // e.g. WGAN-GP's lambda E (||grad f(x^)|| - 1)^2, R1's gamma/2 E ||grad D(x)||^2
       auto critic = [this, &y](const Variable& v) { return judge(v, y); };
       const uint64_t first = penalty_block + static_cast<uint64_t>(k * x.size(0) / 4);
@@ -86,27 +144,36 @@ void Run::discriminator_step(StepStats& s) {
       PenaltyResult p = objective_.penalty(PenaltyInputs{critic, x, fake, d_steps_done_, draws});
       penalty_blocks = draws.offset() - first;
       if (p.penalty.defined()) {
-        loss = loss + p.penalty;
-        s.penalty = p.penalty.item();
-        s.penalty_norm = p.mean_grad_norm;
+        l = l + p.penalty;
+        penalty = p.penalty.item();
+        penalty_norm = p.mean_grad_norm;
         penalised = true;
       }
     }
-    for (auto& hook : forward_hooks_) hook(*this, Phase::D, real_out, fake_out);
+    for (auto& hook : forward_hooks_) hook(*this, Phase::D, r, f);
     opt_d_->zero_grad();
-    (sharded() ? loss * weight : loss).backward();  // shards: their gradients add up to the batch's
-    if (state) {
-      StepStats f;
-      objective_.report(real_out.value(), fake_out.value(), f);
-      figures = {loss.item(), f.d_real, f.d_fake, f.wasserstein, s.penalty, s.penalty_norm};
-      for (double& v : figures) v *= weight;  // batch means: the shards' weighted sum
-      parts.push_back(pack_shard(opt_d_->parameters(), float_buffers({g_.get(), d_.get()}), figures));
+    backward_into(sharded() ? l * weight : l, buckets.get());  // shards: their gradients add up to the batch's
+    if (!state) {
+      loss = l;
+      real_out = r;
+      fake_out = f;
+      s.penalty = penalty;
+      s.penalty_norm = penalty_norm;
+      return;
     }
-  }
+    StepStats o;
+    objective_.report(r.value(), f.value(), o);
+    std::vector<double> mine{l.item(), o.d_real, o.d_fake, o.wasserstein, penalty, penalty_norm};
+    for (double& v : mine) v *= weight;  // batch means: the shards' weighted sum
+    figures = mine;
+    parts[i] = pack_shard(buckets ? std::vector<Variable>{} : opt_d_->parameters(),
+                          float_buffers({g_.get(), d_.get()}), mine);
+  });
   rng_.set_state(rng_.seed(), penalty_block + static_cast<uint64_t>(sharded() ? shards_->shards() : 1) * penalty_blocks);
   if (state) {
-    state->leave();
-    reduce_shards(parts, opt_d_->parameters(), figures);
+    state->finish();
+    if (buckets) buckets->finish();
+    reduce_shards(parts, buckets ? std::vector<Variable>{} : opt_d_->parameters(), figures);
   }
   for (auto& hook : backward_hooks_) hook(*this, Phase::D, opt_d_->parameters());
   s.grad_norm_d = nn::optim::grad_norm(opt_d_->parameters());
@@ -136,28 +203,33 @@ void Run::generator_step(StepStats& s) {
   const Tensor z = noise(n, rng_);
   const double weight = sharded() ? 1.0 / shards_->shards() : 1.0;
   std::unique_ptr<ShardState> state;
-  if (sharded()) state = std::make_unique<ShardState>(std::vector<nn::Module*>{g_.get(), d_.get()});
-  std::vector<std::vector<float>> parts;
+  if (sharded()) state = std::make_unique<ShardState>(std::vector<nn::Module*>{g_.get(), d_.get()}, local_shards(),
+                                         sync_batchnorm());
+  std::unique_ptr<GradientBuckets> buckets = gradient_buckets(opt_g_->parameters());
+  std::vector<std::vector<float>> parts(local_shards().size());
   std::vector<double> figures;
   nn::Frozen judge_only(*d_);  // D's parameters get no gradients here
   Variable loss;
-  for (int k : local_shards()) {
-    if (state) state->enter(k);
+  for_each_shard(state.get(), [&](int k, size_t i) {
     const Tensor y = shard_rows(labels, k);
     Variable fake = g_->generate(Variable(shard_rows(z, k)), y);  // recorded: G is trained
     Variable fake_out = judge(fake, y);
-    loss = objective_.g_loss(fake_out);
+    Variable l = objective_.g_loss(fake_out);
     for (auto& hook : forward_hooks_) hook(*this, Phase::G, Variable(), fake_out);
     opt_g_->zero_grad();
-    (sharded() ? loss * weight : loss).backward();
-    if (state) {
-      figures = {loss.item() * weight};
-      parts.push_back(pack_shard(opt_g_->parameters(), float_buffers({g_.get(), d_.get()}), figures));
+    backward_into(sharded() ? l * weight : l, buckets.get());
+    if (!state) {
+      loss = l;
+      return;
     }
-  }
+    figures = {l.item() * weight};
+    parts[i] = pack_shard(buckets ? std::vector<Variable>{} : opt_g_->parameters(),
+                          float_buffers({g_.get(), d_.get()}), figures);
+  });
   if (state) {
-    state->leave();
-    reduce_shards(parts, opt_g_->parameters(), figures);
+    state->finish();
+    if (buckets) buckets->finish();
+    reduce_shards(parts, buckets ? std::vector<Variable>{} : opt_g_->parameters(), figures);
   }
   for (auto& hook : backward_hooks_) hook(*this, Phase::G, opt_g_->parameters());
   s.grad_norm_g = nn::optim::grad_norm(opt_g_->parameters());

@@ -9,6 +9,19 @@
 
 namespace nash::nn {
 
+namespace {
+thread_local const BatchNormSync* t_sync = nullptr;
+}  // namespace
+
+BatchNormSync::BatchNormSync(int shards, CollectiveSum sum)
+    : shards_(shards), sum_(std::move(sum)), prev_(t_sync) {
+  NASH_CHECK(shards >= 1 && sum_ != nullptr, "BatchNormSync: expected a collective sum and >= 1 shards, got ",
+             shards);
+  t_sync = this;
+}
+BatchNormSync::~BatchNormSync() { t_sync = prev_; }
+const BatchNormSync* BatchNormSync::current() { return t_sync; }
+
 BatchNorm::BatchNorm(const char* type_name, const BatchNormOptions& o,
                      std::vector<int64_t> input_dims, const char* expected)
     : Module(type_name), options(o), input_dims_(std::move(input_dims)), expected_(expected) {
@@ -60,14 +73,25 @@ Variable BatchNorm::forward(const Variable& x) {
   if (is_training() || !options.track_running_stats) {
     NASH_CHECK(!is_training() || n > 1, type_name(), "(", extra_repr(),
                "): expected more than 1 value per channel when training, got input ", x.shape());
-    Variable batch_mean = mean(x, dims, /*keepdim=*/true);
-    centred = x - batch_mean;
-    Variable batch_var = mean(centred * centred, dims, /*keepdim=*/true);  // biased
+    // Synchronised: the statistics of every shard's rows (two collectives, as two passes).
+    const BatchNormSync* sync = is_training() ? BatchNormSync::current() : nullptr;
+    const int64_t count = sync ? n * sync->shards() : n;  // values per channel in the batch
+    Variable batch_mean, batch_var;
+    if (sync) {
+      batch_mean = all_reduce_sum(sum(x, dims, /*keepdim=*/true), sync->sum()) / static_cast<double>(count);
+      centred = x - batch_mean;
+      batch_var = all_reduce_sum(sum(centred * centred, dims, /*keepdim=*/true), sync->sum()) /
+                  static_cast<double>(count);
+    } else {
+      batch_mean = mean(x, dims, /*keepdim=*/true);
+      centred = x - batch_mean;
+      batch_var = mean(centred * centred, dims, /*keepdim=*/true);  // biased
+    }
     if (is_training() && options.track_running_stats) {
       NoGradGuard no_grad;
       fill_(num_batches_tracked, num_batches_tracked.item() + 1.0);
       const double m = options.momentum ? *options.momentum : 1.0 / num_batches_tracked.item();
-      const double unbias = static_cast<double>(n) / static_cast<double>(n - 1);
+      const double unbias = static_cast<double>(count) / static_cast<double>(count - 1);
       mul_(running_mean, 1.0 - m);
       axpy_(running_mean, m, nash::reshape(batch_mean.value(), {c}));
       mul_(running_var, 1.0 - m);

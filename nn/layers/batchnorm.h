@@ -12,12 +12,19 @@
 // Without track_running_stats there are no buffers and batch statistics are used in eval too.
 //
 // Shapes: BatchNorm1d x [N, C] or [N, C, L]; BatchNorm2d x [N, C, H, W]; y like x.
+//
+// Synchronised (data-parallel training over S shards, gan/distributed.h): while a
+// BatchNormSync is alive on a thread, training-mode BatchNorm there takes mean_B and var_B over
+// the rows of all S shards: mean_B = all_reduce_sum(sum x) / (S n), var_B = all_reduce_sum(
+// sum (x - mean_B)^2) / (S n), and the running statistics follow those (unbiased by S n). The
+// backward reduces the two gradient sums the same way (autograd/collective.h).
 #pragma once
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "autograd/collective.h"
 #include "nn/module.h"
 
 namespace nash::nn {
@@ -54,6 +61,25 @@ class BatchNorm : public Module {
  private:
   std::vector<int64_t> input_dims_;
   const char* expected_;  // "[N, C] or [N, C, L]", for the error message
+};
+
+// Makes the BatchNorm layers of this thread synchronised over `shards` shards whose per-channel
+// sums `sum` adds up (every shard calls it at the same layers, in the same order). Nests.
+class BatchNormSync {
+ public:
+  BatchNormSync(int shards, CollectiveSum sum);
+  ~BatchNormSync();
+  BatchNormSync(const BatchNormSync&) = delete;
+  BatchNormSync& operator=(const BatchNormSync&) = delete;
+  // The innermost on this thread, or nullptr.
+  static const BatchNormSync* current();
+  int shards() const { return shards_; }
+  const CollectiveSum& sum() const { return sum_; }
+
+ private:
+  int shards_;
+  CollectiveSum sum_;
+  const BatchNormSync* prev_;
 };
 
 class BatchNorm1d : public BatchNorm {
