@@ -31,7 +31,7 @@ namespace nash::gan {
 // over the epochs, minibatches of 64, seed 0), so Fashion-MNIST figures stay comparable.
 struct ClassifierRecipe {
   int64_t epochs = 5;
-  int64_t min_steps = 100;        // small data sets: more epochs, up to at least this many steps
+  int64_t min_steps = 60;         // small data sets: more epochs, up to at least this many steps
   int64_t batch_size = 64;
   double lr = 1e-3;
   uint64_t seed = 0;              // initialisation, data order and the held-out split
