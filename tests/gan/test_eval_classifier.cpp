@@ -122,8 +122,8 @@ TEST_CASE("classifier_data: IDX splits, a random held-out share, unlabelled data
   CHECK_THROWS_WITH(gan::cached_eval_classifier(plain, dir / "cache"), Catch::Contains("labelled"));
 }
 
-TEST_CASE("cached_eval_classifier: trained once with progress, then read from the cache; another "
-          "data set's classifier is refused", "[gan][metrics]") {
+TEST_CASE("cached_eval_classifier: trained once with progress, then read from the cache, and "
+          "refused for another data set", "[gan][metrics]") {
   TempDir dir;
   test::write_digits_idx(dir / "digits", 200, 60);
   test::write_digits_idx(dir / "other", 200, 60, /*seed=*/9);
