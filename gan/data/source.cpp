@@ -164,4 +164,29 @@ MnistSplit load_reference_images(const RunConfig& c) {
   return load_other_images(copy);
 }
 
+LabelledImages load_labelled_images(const RunConfig& c) {
+  const std::string& d = c.data_dir;
+  LabelledImages out;
+  if (fs::is_directory(d) && (has_idx(d, "train") || has_idx(d, "t10k"))) {
+    const bool train = has_idx(d, "train"), test = has_idx(d, "t10k");
+    out.train = load_mnist(d, /*train=*/train);
+    out.description = d + ": " + std::to_string(out.train.images.size(0)) + " IDX " +
+                      (train ? "training images (train-*)" : "test images (t10k-*; there are no train-* files)");
+    if (train && test) {
+      out.test = load_mnist(d, /*train=*/false);
+      out.description += " + " + std::to_string(out.test.images.size(0)) + " test images (t10k-*)";
+    }
+    return out;
+  }
+  NASH_CHECK(fs::exists(d), d, ": no such file or directory");
+  const nn::ImageDataset data = load_other_images(c);
+  out.train = MnistSplit{data.images, data.labels};
+  out.description = d + ": " + std::to_string(data.images.size(0)) +
+                    (is_npy(d) ? (npy_labels(d).empty() ? " images from a .npy array without labels"
+                                                        : " images from a .npy array with labels")
+                               : " images in " + std::to_string(data.class_names.size()) + " folder" +
+                                     (data.class_names.size() == 1 ? "" : "s"));
+  return out;
+}
+
 }  // namespace nash::gan

@@ -49,4 +49,15 @@ std::shared_ptr<DataSource> open_data(RunConfig& config, std::string* descriptio
 // images; the same images for a .npy array or a folder.
 MnistSplit load_reference_images(const RunConfig& config);
 
+// Every labelled image of the configured data, for a classifier trained on it, labels read
+// whether or not the model is conditional: `train` the IDX train-* split (or t10k-* when that is
+// all there is), the .npy array (labels from <stem>_labels.npy, else all 0) or the folder (one
+// label per subfolder, one label for a folder without subfolders); `test` the IDX t10k-* split
+// when there are both, else undefined. `description` says what was read.
+struct LabelledImages {
+  MnistSplit train, test;
+  std::string description;  // "DIR: 60000 IDX training images + 10000 test images (t10k-*)"
+};
+LabelledImages load_labelled_images(const RunConfig& config);
+
 }  // namespace nash::gan

@@ -14,15 +14,14 @@ namespace {
 constexpr int64_t kBatch = 500;
 
 void check_images(const char* op, const Tensor& images) {
-  NASH_CHECK(images.dim() == 4 && images.size(1) == 1 && images.size(0) > 0 &&
-                 images.dtype() == DType::Float32,
-             op, ": expected float32 images [N, 1, H, W] with N > 0, got ", images.shape());
+  NASH_CHECK(images.dim() == 4 && images.size(0) > 0 && images.dtype() == DType::Float32,
+             op, ": expected float32 images [N, C, H, W] with N > 0, got ", images.shape());
 }
 
 // Runs fn(batch_images) -> [len, ...] over the images in batches, in eval mode under no-grad,
 // and concatenates the results along dim 0.
 template <class Fn>
-Tensor batched_eval(nn::FashionCnn& cnn, const Tensor& images, int64_t batch, Fn fn) {
+Tensor batched_eval(nn::ImageCnn& cnn, const Tensor& images, int64_t batch, Fn fn) {
   const bool was_training = cnn.is_training();
   cnn.eval();
   NoGradGuard no_grad;
@@ -37,20 +36,20 @@ Tensor batched_eval(nn::FashionCnn& cnn, const Tensor& images, int64_t batch, Fn
 }
 
 // images [N, ...] -> predicted classes, int64 [N].
-Tensor predict(nn::FashionCnn& cnn, const Tensor& images) {
+Tensor predict(nn::ImageCnn& cnn, const Tensor& images) {
   Tensor logits = batched_eval(cnn, images, kBatch, [&](const Variable& x) { return cnn(x); });
   return argmax(logits, 1);  // [N]
 }
 
 }  // namespace
 
-Tensor classifier_features(nn::FashionCnn& cnn, const Tensor& images, int64_t batch) {
+Tensor classifier_features(nn::ImageCnn& cnn, const Tensor& images, int64_t batch) {
   check_images("classifier_features", images);
   NASH_CHECK(batch >= 1, "classifier_features: batch must be >= 1, got ", batch);
   return batched_eval(cnn, images, batch, [&](const Variable& x) { return cnn.features(x); });
 }
 
-double image_frechet_distance(nn::FashionCnn& cnn, const Tensor& real, const Tensor& fake) {
+double image_frechet_distance(nn::ImageCnn& cnn, const Tensor& real, const Tensor& fake) {
   check_images("image_frechet_distance", real);
   check_images("image_frechet_distance", fake);
   NASH_CHECK(real.size(0) >= 2 && fake.size(0) >= 2,
@@ -59,7 +58,7 @@ double image_frechet_distance(nn::FashionCnn& cnn, const Tensor& real, const Ten
   return frechet_distance(classifier_features(cnn, real), classifier_features(cnn, fake));
 }
 
-FeatureMetrics image_feature_metrics(nn::FashionCnn& cnn, const Tensor& real, const Tensor& fake,
+FeatureMetrics image_feature_metrics(nn::ImageCnn& cnn, const Tensor& real, const Tensor& fake,
                                      Rng& rng, const FeatureMetricsOptions& options) {
   check_images("image_feature_metrics", real);
   check_images("image_feature_metrics", fake);
@@ -67,7 +66,7 @@ FeatureMetrics image_feature_metrics(nn::FashionCnn& cnn, const Tensor& real, co
                          options);
 }
 
-double label_accuracy(nn::FashionCnn& cnn, const Tensor& images, const Tensor& labels) {
+double label_accuracy(nn::ImageCnn& cnn, const Tensor& images, const Tensor& labels) {
   check_images("label_accuracy", images);
   NASH_CHECK(labels.dim() == 1 && labels.dtype() == DType::Int64 && labels.size(0) == images.size(0),
              "label_accuracy: expected int64 labels [N] for images ", images.shape(), ", got ",
@@ -79,11 +78,11 @@ double label_accuracy(nn::FashionCnn& cnn, const Tensor& images, const Tensor& l
   return static_cast<double>(correct) / static_cast<double>(pred.size());
 }
 
-std::vector<int64_t> class_histogram(nn::FashionCnn& cnn, const Tensor& images) {
+std::vector<int64_t> class_histogram(nn::ImageCnn& cnn, const Tensor& images) {
   check_images("class_histogram", images);
-  std::vector<int64_t> counts(nn::kFashionClasses, 0);
+  std::vector<int64_t> counts(static_cast<size_t>(cnn.options.classes), 0);
   for (int64_t c : predict(cnn, images).values<int64_t>()) {
-    assert(c >= 0 && c < nn::kFashionClasses);
+    assert(c >= 0 && c < cnn.options.classes);
     ++counts[static_cast<size_t>(c)];
   }
   return counts;

@@ -1,4 +1,5 @@
-// Fashion-MNIST classifiers (MLP and CNN), their accuracy and a plain training loop.
+// Image classifiers (the Fashion-MNIST MLP, the CNN of any image shape), their accuracy and a
+// plain training loop.
 #include "nn/models/classifier.h"
 
 #include <algorithm>
@@ -21,10 +22,18 @@ namespace {
 constexpr int64_t kImageSide = 28;
 constexpr int64_t kImagePixels = kImageSide * kImageSide;
 
-void check_images(const char* op, const Shape& shape) {
-  NASH_CHECK(shape.size() == 4 && shape[1] == 1 && shape[2] == kImageSide &&
-                 shape[3] == kImageSide,
-             op, ": expected images [N, 1, 28, 28], got ", shape);
+// images [N, C, S, S] as the model's options say.
+void check_images(const char* op, const Shape& shape, const ImageCnnOptions& o) {
+  NASH_CHECK(shape.size() == 4 && shape[1] == o.channels && shape[2] == o.image_size &&
+                 shape[3] == o.image_size,
+             op, ": expected images [N, ", o.channels, ", ", o.image_size, ", ", o.image_size,
+             "], got ", shape);
+}
+
+// Any batch of images [N, C, H, W].
+void check_image_batch(const char* op, const Shape& shape) {
+  NASH_CHECK(shape.size() == 4 && shape[0] >= 1, op, ": expected images [N, C, H, W] with N >= 1, got ",
+             shape);
 }
 
 // Correct predictions among logits [N, K] against int64 labels [N].
@@ -61,51 +70,74 @@ Variable FashionMlp::forward(const Variable& x) {
   return (*fc2)(h);                          // [N, 10]
 }
 
-// ---- FashionCnn ----------------------------------------------------------------------------------
+// ---- ImageCnn and FashionCnn ---------------------------------------------------------------------
 
-FashionCnn::FashionCnn(const FashionCnnOptions& opts, Rng& rng)
-    : Module("FashionCnn"), options(opts) {
-  NASH_CHECK(opts.channels1 >= 1 && opts.channels2 >= 1 && opts.feature_dim >= 1,
-             "FashionCnn: channels and feature_dim must be >= 1, got ", opts.channels1, ", ",
-             opts.channels2, ", ", opts.feature_dim);
-  body = register_module("features", std::make_shared<Sequential>());
-  body->emplace_back<Conv2d>(
-      Conv2dOptions{.in_channels = 1, .out_channels = opts.channels1, .kernel_size = 3, .padding = 1},
-      rng);                                        // 0: [N, c1, 28, 28]
-  body->emplace_back<ReLU>();                      // 1
-  body->emplace_back<MaxPool2d>(2);                // 2: [N, c1, 14, 14]
-  body->emplace_back<Conv2d>(
-      Conv2dOptions{.in_channels = opts.channels1, .out_channels = opts.channels2,
-                    .kernel_size = 3, .padding = 1},
-      rng);                                        // 3: [N, c2, 14, 14]
-  body->emplace_back<ReLU>();                      // 4
-  body->emplace_back<MaxPool2d>(2);                // 5: [N, c2, 7, 7]
-  body->emplace_back<Flatten>();                   // 6: [N, c2*49]
-  body->emplace_back<Linear>(opts.channels2 * 7 * 7, opts.feature_dim, true, rng);  // 7
-  body->emplace_back<ReLU>();                      // 8: [N, D]
-  dropout = register_module("dropout", std::make_shared<Dropout>(opts.dropout, rng));
-  classifier = register_module(
-      "classifier", std::make_shared<Linear>(opts.feature_dim, kFashionClasses, true, rng));
+int64_t ImageCnn::final_side(int64_t image_size) {
+  int64_t side = image_size / 2 / 2;  // the two blocks every ImageCnn has
+  while (side > 8) side /= 2;         // and one more block per halving down to <= 8
+  return side;
 }
 
-Variable FashionCnn::features(const Variable& x) {
-  check_images("FashionCnn", x.shape());
+ImageCnn::ImageCnn(const ImageCnnOptions& opts, Rng& rng) : ImageCnn("ImageCnn", opts, rng) {}
+
+ImageCnn::ImageCnn(std::string name, const ImageCnnOptions& opts, Rng& rng)
+    : Module(std::move(name)), options(opts) {
+  NASH_CHECK(opts.channels1 >= 1 && opts.channels2 >= 1 && opts.feature_dim >= 1,
+             type_name(), ": channels and feature_dim must be >= 1, got ", opts.channels1, ", ",
+             opts.channels2, ", ", opts.feature_dim);
+  NASH_CHECK(opts.image_size >= 8 && opts.channels >= 1 && opts.classes >= 2, type_name(),
+             ": need image_size >= 8, channels >= 1 and classes >= 2, got ", opts.image_size,
+             ", ", opts.channels, ", ", opts.classes);
+  body = register_module("features", std::make_shared<Sequential>());
+  int64_t in = opts.channels, side = opts.image_size;
+  for (int block = 0; block < 2 || side > 8; ++block) {
+    const int64_t out = block == 0 ? opts.channels1 : opts.channels2;
+    body->emplace_back<Conv2d>(
+        Conv2dOptions{.in_channels = in, .out_channels = out, .kernel_size = 3, .padding = 1},
+        rng);                                      // [N, out, side, side]
+    body->emplace_back<ReLU>();
+    body->emplace_back<MaxPool2d>(2);              // [N, out, side/2, side/2]
+    in = out;
+    side /= 2;
+  }
+  body->emplace_back<Flatten>();                   // [N, c2*R*R]
+  body->emplace_back<Linear>(opts.channels2 * side * side, opts.feature_dim, true, rng);
+  body->emplace_back<ReLU>();                      // [N, D]
+  dropout = register_module("dropout", std::make_shared<Dropout>(opts.dropout, rng));
+  classifier = register_module(
+      "classifier", std::make_shared<Linear>(opts.feature_dim, opts.classes, true, rng));
+}
+
+Variable ImageCnn::features(const Variable& x) {
+  check_images(type_name().c_str(), x.shape(), options);
   return (*body)(x);  // [N, D]
 }
 
-Variable FashionCnn::forward(const Variable& x) {
-  return (*classifier)((*dropout)(features(x)));  // [N, 10]
+Variable ImageCnn::forward(const Variable& x) {
+  return (*classifier)((*dropout)(features(x)));  // [N, K]
 }
 
-std::string FashionCnn::extra_repr() const {
-  return "channels=(" + std::to_string(options.channels1) + ", " +
+std::string ImageCnn::extra_repr() const {
+  std::string r;
+  if (type_name() != "FashionCnn")
+    r = "image=" + std::to_string(options.channels) + "x" + std::to_string(options.image_size) +
+        "x" + std::to_string(options.image_size) + ", classes=" + std::to_string(options.classes) +
+        ", ";
+  return r + "channels=(" + std::to_string(options.channels1) + ", " +
          std::to_string(options.channels2) + "), feature_dim=" +
          std::to_string(options.feature_dim) + ", dropout=" + repr::real(options.dropout);
 }
 
-Tensor extract_features(FashionCnn& cnn, const Tensor& images, int64_t batch) {
+FashionCnn::FashionCnn(const FashionCnnOptions& o, Rng& rng)
+    : ImageCnn("FashionCnn",
+               ImageCnnOptions{.image_size = kImageSide, .channels = 1, .classes = kFashionClasses,
+                               .channels1 = o.channels1, .channels2 = o.channels2,
+                               .feature_dim = o.feature_dim, .dropout = o.dropout},
+               rng) {}
+
+Tensor extract_features(ImageCnn& cnn, const Tensor& images, int64_t batch) {
   NASH_CHECK(batch >= 1, "extract_features: batch must be >= 1, got ", batch);
-  check_images("extract_features", images.shape());
+  check_images("extract_features", images.shape(), cnn.options);
   const bool was_training = cnn.is_training();
   cnn.eval();
   NoGradGuard no_grad;
@@ -141,7 +173,7 @@ double evaluate_accuracy(Module& model, const Tensor& images, const Tensor& labe
   int64_t correct = 0;
   for (int64_t start = 0; start < n; start += batch) {
     const int64_t len = std::min(batch, n - start);
-    Tensor logits = model(Variable(images.narrow(0, start, len))).value();  // [len, 10]
+    Tensor logits = model(Variable(images.narrow(0, start, len))).value();  // [len, K]
     correct += count_correct(logits, labels.narrow(0, start, len));
   }
   model.train(was_training);
@@ -155,8 +187,13 @@ std::vector<EpochReport> train_classifier(Module& model, optim::Optimizer& optim
   NASH_CHECK(options.epochs >= 0 && options.batch_size >= 1 && options.train_limit >= 0,
              "train_classifier: need epochs >= 0, batch_size >= 1, train_limit >= 0, got ",
              options.epochs, ", ", options.batch_size, ", ", options.train_limit);
-  check_images("train_classifier", train.images.shape());
-  check_images("train_classifier", test.images.shape());
+  check_image_batch("train_classifier", train.images.shape());
+  check_image_batch("train_classifier", test.images.shape());
+  NASH_CHECK(train.images.shape().size() == test.images.shape().size() &&
+                 train.images.size(1) == test.images.size(1) && train.images.size(2) == test.images.size(2) &&
+                 train.images.size(3) == test.images.size(3),
+             "train_classifier: train and test images differ in shape: ", train.images.shape(), " and ",
+             test.images.shape());
   const int64_t n = options.train_limit > 0 ? std::min(options.train_limit, train.images.size(0))
                                             : train.images.size(0);
   DataLoader loader(train.images.narrow(0, 0, n), train.labels.narrow(0, 0, n),
@@ -171,12 +208,15 @@ std::vector<EpochReport> train_classifier(Module& model, optim::Optimizer& optim
     const int64_t batches = loader.batches_per_epoch();
     for (int64_t b = 0; b < batches; ++b) {
       Batch batch = loader.next();
-      Variable logits = model(Variable(batch.x));                 // [B, 10]
+      Variable logits = model(Variable(batch.x));                 // [B, K]
       Variable loss = cross_entropy(logits, batch.labels);        // mean -log softmax_t
       optimizer.zero_grad();
       loss.backward();
       optimizer.step();
-      loss_sum += loss.item();
+      const double batch_loss = loss.item();
+      loss_sum += batch_loss;
+      if (options.on_step)
+        options.on_step({.epoch = epoch, .batch = b + 1, .batches = batches, .loss = batch_loss});
       correct += count_correct(logits.value(), batch.labels);
       seen += batch.x.size(0);
     }

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "cli/cli_test_util.h"
+#include "gan/metrics/eval_classifier.h"
 #include "nn/checkpoint.h"
 #include "nn/models/classifier.h"
 #include "tensor/io/json.h"
@@ -346,12 +347,19 @@ TEST_CASE("nash eval on images: Fréchet distance, class histogram, label accura
   CHECK(m.at("error").as_string().find("scripts/train_classifier.sh") != std::string::npos);
   CHECK(missing.err.find("none.safetensors") != std::string::npos);
 
-  // an (untrained) FashionCnn stands in for runs/fashion_cnn.safetensors
+  // an (untrained) FashionCnn keyed to the tiny data set stands in for a trained classifier
+  gan::RunConfig tiny_config = gan::default_config(dir / "tiny", "");
+  tiny_config.data_dir = dir / "tiny";
+  const gan::ClassifierData tiny = gan::classifier_data(tiny_config);
   nn::FashionCnn cnn;
-  nn::save_checkpoint(dir / "cnn.safetensors", cnn);
+  gan::save_eval_classifier(dir / "cnn.safetensors", cnn,
+                            {.fingerprint = tiny.fingerprint, .data = tiny.description,
+                             .heldout = tiny.heldout_description, .model = cnn.options});
   Result ok = nash_run({"eval", "--run", "run", "--n", "50", "--classifier", "cnn.safetensors"}, dir, "ok");
   REQUIRE(ok.code == 0);
   Json j = eval_json(ok);
+  CHECK(j.at("classifier_source").as_string() == "--classifier");
+  CHECK(j.at("classifier_fingerprint").as_string() == tiny.fingerprint);
   CHECK(j.at("frechet_distance").as_number() >= 0);
   for (const char* key : {"precision", "recall", "density", "coverage"}) {  // KNN metrics in [0, 1] (density may exceed 1)
     CHECK(j.at(key).as_number() >= 0);
