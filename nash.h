@@ -30,6 +30,7 @@
 #include "gan/data/source.h"
 #include "gan/data/toy.h"
 #include "gan/losses.h"
+#include "gan/metrics/eval_classifier.h"
 #include "gan/metrics/frechet.h"
 #include "gan/metrics/image_metrics.h"
 #include "gan/metrics/toy_metrics.h"

@@ -56,7 +56,7 @@ quickstart: the run directory is $out
 next:
   $build/nash train --resume $out                           # keep training (20000 steps in all)
   $build/nash sample --run $out --n 64 --out samples.png    # a fresh grid
-  $build/nash eval --run $out                               # metrics as JSON (needs runs/fashion_cnn.safetensors:
-                                                            #   scripts/train_classifier.sh)
+  $build/nash eval --run $out                               # metrics as JSON (the first time, it trains
+                                                            #   and caches a classifier of this data set)
 MSG
 exit "$status"
