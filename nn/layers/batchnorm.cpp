@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "autograd/ops/batch_norm.h"
 #include "nn/layers/common.h"
 #include "tensor/ops.h"
 
@@ -60,19 +61,27 @@ Variable BatchNorm::forward(const Variable& x) {
   if (is_training() || !options.track_running_stats) {
     NASH_CHECK(!is_training() || n > 1, type_name(), "(", extra_repr(),
                "): expected more than 1 value per channel when training, got input ", x.shape());
-    Variable batch_mean = mean(x, dims, /*keepdim=*/true);
-    centred = x - batch_mean;
-    Variable batch_var = mean(centred * centred, dims, /*keepdim=*/true);  // biased
-    if (is_training() && options.track_running_stats) {
+    // Running statistics: (1 - m) running + m batch (the variance unbiased).
+    auto track = [&](const Tensor& batch_mean, const Tensor& batch_var) {
+      if (!is_training() || !options.track_running_stats) return;
       NoGradGuard no_grad;
       fill_(num_batches_tracked, num_batches_tracked.item() + 1.0);
       const double m = options.momentum ? *options.momentum : 1.0 / num_batches_tracked.item();
       const double unbias = static_cast<double>(n) / static_cast<double>(n - 1);
       mul_(running_mean, 1.0 - m);
-      axpy_(running_mean, m, nash::reshape(batch_mean.value(), {c}));
+      axpy_(running_mean, m, nash::reshape(batch_mean, {c}));
       mul_(running_var, 1.0 - m);
-      axpy_(running_var, m * unbias, nash::reshape(batch_var.value(), {c}));
+      axpy_(running_var, m * unbias, nash::reshape(batch_var, {c}));
+    };
+    if (options.affine) {  // the fused op: statistics, normalisation and derivatives in one
+      BatchNormOutput out = batch_norm(x, weight, bias, options.eps);
+      track(out.mean, out.var);
+      return out.y;
     }
+    Variable batch_mean = mean(x, dims, /*keepdim=*/true);
+    centred = x - batch_mean;
+    Variable batch_var = mean(centred * centred, dims, /*keepdim=*/true);  // biased
+    track(batch_mean.value(), batch_var.value());
     inv_std = rdiv(sqrt(batch_var + options.eps), 1.0);
   } else {
     centred = x - Variable(nash::reshape(running_mean, param_shape));
