@@ -13,9 +13,9 @@ namespace nash::kernels {
 // Runs f(offsets, n, inner_strides) over every row of the loop. Work of kParallelMin elements
 // or more is split into chunks of a fixed size (never dependent on the thread count, so results
 // are not either) that run on get_num_threads() threads. From 128K elements (two chunks) on:
-// a DCGAN step's activations ([64, 16, 14, 14] to [64, 64, 28, 28]) live in L2/L3, where two
-// cores stream nearly twice what one does, and its BatchNorm, LeakyReLU and dropout passes
-// are a third of the step; a serial pass there caps the step's two-thread speed-up.
+// most of a DCGAN step's activations ([64, 16, 14, 14] = 200K to [64, 64, 28, 28] = 3.2M)
+// are above it, and a pass left on one thread caps the step's two-thread speed-up
+// (docs/performance.md).
 void run_rows_parallel(int64_t rows, int64_t row_len, void* ctx,
                        void (*chunk)(void* ctx, int64_t row_begin, int64_t row_end,
                                      int64_t col_begin, int64_t col_end));
