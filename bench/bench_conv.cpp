@@ -6,6 +6,8 @@
 //   ./build/bench/bench_conv --benchmark_filter='G1'
 //   NASH_NUM_THREADS=1 ./build/bench/bench_conv    (on a busy shared machine: spinning OpenMP
 //   barriers of oversubscribed threads make 2-thread timings meaningless; or OMP_WAIT_POLICY=passive)
+// conv/ rows take the direct kernels where they fit (tensor/conv_direct.cpp, label "direct");
+// conv_im2col/ rows run the same passes with them switched off (im2col + GEMM), side by side.
 // Counters: GFLOP/s (2*N*O*OH*OW*C*KH*KW per pass, 3 passes for "fwd+bwd"), col_MB = the
 // column buffer written and read per pass, K = C*KH*KW, the GEMM depth of the forward pass.
 // The conv rows carry a label with the GEMM shapes of each pass (M x N x K per chunk x chunks).
@@ -47,6 +49,12 @@ const std::vector<ConvCase>& cases() {
       {"D4_64to128_4x4_k4", 64, 64, 4, 4, 128, 4, 2, 1},
       {"G1_128to128_16x16_k3", 64, 128, 16, 16, 128, 3, 1, 1},
       {"G2_128to64_32x32_k3", 64, 128, 32, 32, 64, 3, 1, 1},
+      // The DCGAN of gan/models.cpp at MNIST size: D's four stride-2 layers, G's last layer.
+      {"mnistD1_1to16_28x28", 64, 1, 28, 28, 16, 3, 2, 1},
+      {"mnistD2_16to32_14x14", 64, 16, 14, 14, 32, 3, 2, 1},
+      {"mnistD3_32to64_7x7", 64, 32, 7, 7, 64, 3, 2, 1},
+      {"mnistD4_64to128_4x4", 64, 64, 4, 4, 128, 3, 2, 1},
+      {"mnistG3_64to1_28x28", 64, 64, 28, 28, 1, 3, 1, 1},
   };
   return v;
 }
@@ -60,6 +68,14 @@ struct Setup {
   Tensor x, w, dy;
   double flops;  // one pass: 2*N*O*OH*OW*C*KH*KW
 };
+
+ConvGeom geom_of(const ConvCase& c) {
+  Conv2dArgs a;
+  a.stride = {c.stride, c.stride};
+  a.padding = {c.pad, c.pad};
+  const int64_t OH = (c.H + 2 * c.pad - c.K) / c.stride + 1, OW = (c.W + 2 * c.pad - c.K) / c.stride + 1;
+  return {c.N, c.C, c.H, c.W, c.O, c.K, c.K, OH, OW, a};
+}
 
 Setup make_setup(const ConvCase& c) {
   Setup s;
@@ -155,9 +171,11 @@ void set_counters(benchmark::State& st, const Setup& s, int passes) {
   st.counters["K"] = K;
 }
 
-// what = 0 forward, 1 backward input, 2 backward weight, 3 all three.
-void bm_conv(benchmark::State& st, ConvCase c, int what) {
+// what = 0 forward, 1 backward input, 2 backward weight, 3 all three. direct = false: every pass
+// through im2col + GEMM (the direct kernels switched off).
+void bm_conv(benchmark::State& st, ConvCase c, int what, bool direct) {
   const Setup s = make_setup(c);
+  nash::detail::set_direct_conv_enabled(direct);
   for (auto _ : st) {
     if (what == 0 || what == 3) benchmark::DoNotOptimize(nash::conv2d(s.x, s.w, Tensor(), s.a));
     if (what == 1 || what == 3)
@@ -165,8 +183,9 @@ void bm_conv(benchmark::State& st, ConvCase c, int what) {
     if (what == 2 || what == 3)
       benchmark::DoNotOptimize(nash::conv2d_backward_weight(s.dy, s.x, s.w.shape(), s.a));
   }
+  nash::detail::set_direct_conv_enabled(true);
   set_counters(st, s, what == 3 ? 3 : 1);
-  st.SetLabel(label(s, what));
+  st.SetLabel(direct && nash::detail::direct_conv_fits(s.g) ? "direct" : label(s, what));
 }
 
 // The same pass's sgemm calls alone: no im2col, col2im, copies or allocation.
@@ -225,8 +244,11 @@ int main(int argc, char** argv) {
   for (const ConvCase& c : cases())
     for (int what = 0; what < 4; ++what) {
       const std::string tail = std::string(passes[what]) + "/" + c.name;
-      benchmark::RegisterBenchmark(("conv/" + tail).c_str(), bm_conv, c, what)
+      benchmark::RegisterBenchmark(("conv/" + tail).c_str(), bm_conv, c, what, true)
           ->Unit(benchmark::kMillisecond)->UseRealTime();
+      if (nash::detail::direct_conv_fits(geom_of(c)))  // the same passes on the old path
+        benchmark::RegisterBenchmark(("conv_im2col/" + tail).c_str(), bm_conv, c, what, false)
+            ->Unit(benchmark::kMillisecond)->UseRealTime();
       benchmark::RegisterBenchmark(("sgemm/" + tail).c_str(), bm_gemm, c, what)
           ->Unit(benchmark::kMillisecond)->UseRealTime();
     }

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "gan/run.h"
+#include "tensor/conv.h"
 #include "tensor/creation.h"
 #include "tensor/parallel.h"
 #include "tensor/random.h"
@@ -69,10 +70,11 @@ int64_t count_parameters(nn::Module& m) {
   return n;
 }
 
-void BM_gan_step(benchmark::State& state, const std::string& model) {
+void BM_gan_step(benchmark::State& state, const std::string& model, bool direct_conv) {
   const int threads = static_cast<int>(state.range(0));
   const int saved_threads = get_num_threads();
   set_num_threads(threads);
+  detail::set_direct_conv_enabled(direct_conv);
   std::unique_ptr<Run> run = make_run(model, 1);
   Run& t = *run;
   for (int i = 0; i < kWarmupSteps; ++i) benchmark::DoNotOptimize(t.step());
@@ -90,6 +92,7 @@ void BM_gan_step(benchmark::State& state, const std::string& model) {
     ms.push_back(seconds * 1e3);
   }
   set_num_threads(saved_threads);
+  detail::set_direct_conv_enabled(true);
 
   double mean = 0;
   for (double v : ms) mean += v;
@@ -103,15 +106,20 @@ void BM_gan_step(benchmark::State& state, const std::string& model) {
   state.counters["params_d"] = static_cast<double>(count_parameters(t.discriminator()));
 }
 
-// Names: gan_step/<case>/threads:<n>, the names bench/torch_gan_step.py prints.
+// Names: gan_step/<case>/threads:<n>, the names bench/torch_gan_step.py prints;
+// gan_step_im2col/dcgan/threads:<n> is the DCGAN step with every convolution on im2col + GEMM
+// (the direct kernels of tensor/conv_direct.cpp switched off), to compare the two.
 const bool kRegistered = [] {
-  for (const char* model : kCases)
-    benchmark::RegisterBenchmark((std::string("gan_step/") + model).c_str(), BM_gan_step, std::string(model))
+  auto add = [](const std::string& name, const std::string& model, bool direct) {
+    benchmark::RegisterBenchmark(name.c_str(), BM_gan_step, model, direct)
         ->ArgName("threads")
         ->Arg(1)
         ->Arg(2)
         ->UseManualTime()
         ->Unit(benchmark::kMillisecond);
+  };
+  for (const char* model : kCases) add(std::string("gan_step/") + model, model, true);
+  add("gan_step_im2col/dcgan", "dcgan", false);
   return true;
 }();
 

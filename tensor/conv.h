@@ -8,7 +8,9 @@
 //   conv_transpose2d  OH = (H-1)*stride - 2*pad + dil*(KH-1) + output_padding + 1
 // conv_transpose2d is conv2d's input gradient: conv_transpose2d(x, w) == conv2d_backward_input(x, w).
 //
-// How it runs: im2col + one GEMM for a whole chunk of the batch (the columns of all its samples
+// How it runs: shallow convolutions (C*KH*KW <= 160, e.g. a discriminator's first layers) and
+// those with at most 4 output channels run directly on a channels-last copy of each sample
+// (tensor/conv_direct.cpp); the rest as im2col + one GEMM for a whole chunk of the batch (the columns of all its samples
 // side by side), so small feature maps still give the GEMM a wide matrix, and L2-sized channel
 // groups when one sample's columns are large. im2col splits each input plane once into its
 // stride phases, so every tap's columns are row copies (narrow outputs: one table gather per
@@ -88,6 +90,18 @@ Tensor conv_forward(const Tensor& x, const Tensor& w, const Tensor& bias, const 
 Tensor conv_backward_input(const Tensor& dy, const Tensor& w, const Tensor& bias,
                            const ConvGeom& g);
 Tensor conv_backward_weight(const Tensor& dy, const Tensor& x, const ConvGeom& g);
+
+// Direct convolution (tensor/conv_direct.cpp) for shallow GEMMs (C*KH*KW <= 160) and few output
+// channels (O <= 4), where im2col would mostly copy; the passes above call it when it fits.
+// set_direct_conv_enabled(false) sends every shape through im2col + GEMM (tests and benchmarks
+// compare the two; process-wide, not for use while other threads run convolutions).
+bool direct_conv_fits(const ConvGeom& g);
+void set_direct_conv_enabled(bool enabled);
+bool direct_conv_enabled();
+Tensor direct_conv_forward(const Tensor& x, const Tensor& w, const Tensor& bias, const ConvGeom& g);
+Tensor direct_conv_backward_input(const Tensor& dy, const Tensor& w, const Tensor& bias,
+                                  const ConvGeom& g);
+Tensor direct_conv_backward_weight(const Tensor& dy, const Tensor& x, const ConvGeom& g);
 
 // The layout kernels the passes share (tensor/conv_im2col.cpp; float and double), on
 // contiguous buffers. col [cn*KH*KW, nb*P] holds channels [c0, c0+cn) of nb samples.

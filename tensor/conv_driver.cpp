@@ -64,6 +64,7 @@ Tensor forward_impl(const Tensor& x_in, const Tensor& w_in, const Tensor& b_in, 
       std::fill(yp + i * P, yp + (i + 1) * P, bias ? bias[i % g.O] : T(0));
     return y;
   }
+  if (direct_conv_fits(g)) return direct_conv_forward(x_in, w_in, b_in, g);
   Tensor x = x_in.contiguous(), w = w_in.contiguous();
   const T* xp = x.data<T>();
   const T* wp = w.data<T>();
@@ -132,6 +133,8 @@ Tensor backward_input_impl(const Tensor& dy_in, const Tensor& w_in, const Tensor
   T* dxp = dx.data<T>();
   if (g.O == 0 || P == 0) {
     std::fill(dxp, dxp + dx.numel(), T(0));
+  } else if (direct_conv_fits(g)) {
+    return direct_conv_backward_input(dy_in, w_in, b_in, g);
   } else {  // col2im writes every plane of every chunk
     Tensor dy = dy_in.contiguous(), w = w_in.contiguous();
     const T* dyp = dy.data<T>();
@@ -169,6 +172,7 @@ Tensor backward_weight_impl(const Tensor& dy_in, const Tensor& x_in, const ConvG
   Tensor dw = zeros({g.O, g.C, g.KH, g.KW}, dy_in.dtype());
   const int64_t KK = g.KH * g.KW, K = g.C * KK, P = g.OH * g.OW, CHW = g.C * g.H * g.W;
   if (dw.numel() == 0 || g.N * P == 0) return dw;
+  if (direct_conv_fits(g)) return direct_conv_backward_weight(dy_in, x_in, g);
   Tensor dy = dy_in.contiguous(), x = x_in.contiguous();
   const T* dyp = dy.data<T>();
   const T* xp = x.data<T>();

@@ -101,6 +101,24 @@ struct Windows {
   int taps;         // 1 (the grid itself) or 2 (2x2 windows)
 };
 
+// out [H, W] = plane [H, W] shifted: out[i, jj] = plane[i + sh, jj + sw], 0 outside. The rows
+// that stay inside are one contiguous run of the plane (each output row's last or first cell
+// reading the neighbouring row's), so: one copy, then zero those cells and the rows outside.
+template <class T>
+void shifted_plane(const T* plane, int64_t H, int64_t W, int64_t sh, int64_t sw, T* out) {
+  const int64_t i0 = std::clamp<int64_t>(-sh, 0, H), i1 = std::clamp<int64_t>(H - sh, i0, H);
+  if (sw <= -W || sw >= W || i1 == i0) return std::fill(out, out + H * W, T(0));
+  std::fill(out, out + i0 * W, T(0));
+  std::fill(out + i1 * W, out + H * W, T(0));
+  const int64_t shift = sh * W + sw;  // out cell q reads plane cell q + shift
+  const int64_t a = std::max(i0 * W, -shift), e = std::min(i1 * W, H * W - shift);
+  if (e > a) std::memcpy(out + a, plane + a + shift, sizeof(T) * (e - a));
+  for (int64_t i = i0; i < i1; ++i) {  // the columns the shift brought in from the next row
+    for (int64_t jj = 0; jj < -sw; ++jj) out[i * W + jj] = T(0);
+    for (int64_t jj = W - sw; jj < W; ++jj) out[i * W + jj] = T(0);
+  }
+}
+
 // col [S*taps*taps, nb*P]: row (c, r, s), column (j, i*W + jj) = grid cell of sample j, channel
 // c at (i + dh + r, jj + dw + s). Pure copies, split over rows between threads.
 template <class T>
@@ -116,6 +134,10 @@ void window_cols(const T* src, int64_t nb, const Windows& v, T* col) {
     for (int64_t j = 0; j < nb; ++j) {
       const T* base = src + (j * v.S + c) * plane;
       T* out = col + row * ld + j * P;
+      if (v.st == 1) {
+        shifted_plane(base, v.H, v.W, sh, sw, out);
+        continue;
+      }
       for (int64_t i = 0; i < v.H; ++i, out += v.W) {
         const int64_t gi = i + sh;
         if (gi < 0 || gi >= v.H || j1 <= j0) {

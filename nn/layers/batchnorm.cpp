@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "autograd/ops/batch_norm.h"
 #include "nn/layers/common.h"
 #include "tensor/ops.h"
 
@@ -76,6 +77,23 @@ Variable BatchNorm::forward(const Variable& x) {
     // Synchronised: the statistics of every shard's rows (two collectives, as two passes).
     const BatchNormSync* sync = is_training() ? BatchNormSync::current() : nullptr;
     const int64_t count = sync ? n * sync->shards() : n;  // values per channel in the batch
+    // Running statistics: (1 - m) running + m batch (the variance unbiased over count values).
+    auto track = [&](const Tensor& batch_mean, const Tensor& batch_var) {
+      if (!is_training() || !options.track_running_stats) return;
+      NoGradGuard no_grad;
+      fill_(num_batches_tracked, num_batches_tracked.item() + 1.0);
+      const double m = options.momentum ? *options.momentum : 1.0 / num_batches_tracked.item();
+      const double unbias = static_cast<double>(count) / static_cast<double>(count - 1);
+      mul_(running_mean, 1.0 - m);
+      axpy_(running_mean, m, nash::reshape(batch_mean, {c}));
+      mul_(running_var, 1.0 - m);
+      axpy_(running_var, m * unbias, nash::reshape(batch_var, {c}));
+    };
+    if (options.affine && !sync) {  // the fused op: statistics, normalisation and derivatives in one
+      BatchNormOutput out = batch_norm(x, weight, bias, options.eps);
+      track(out.mean, out.var);
+      return out.y;
+    }
     Variable batch_mean, batch_var;
     if (sync) {
       batch_mean = all_reduce_sum(sum(x, dims, /*keepdim=*/true), sync->sum()) / static_cast<double>(count);
@@ -87,16 +105,7 @@ Variable BatchNorm::forward(const Variable& x) {
       centred = x - batch_mean;
       batch_var = mean(centred * centred, dims, /*keepdim=*/true);  // biased
     }
-    if (is_training() && options.track_running_stats) {
-      NoGradGuard no_grad;
-      fill_(num_batches_tracked, num_batches_tracked.item() + 1.0);
-      const double m = options.momentum ? *options.momentum : 1.0 / num_batches_tracked.item();
-      const double unbias = static_cast<double>(count) / static_cast<double>(count - 1);
-      mul_(running_mean, 1.0 - m);
-      axpy_(running_mean, m, nash::reshape(batch_mean.value(), {c}));
-      mul_(running_var, 1.0 - m);
-      axpy_(running_var, m * unbias, nash::reshape(batch_var.value(), {c}));
-    }
+    track(batch_mean.value(), batch_var.value());
     inv_std = rdiv(sqrt(batch_var + options.eps), 1.0);
   } else {
     centred = x - Variable(nash::reshape(running_mean, param_shape));

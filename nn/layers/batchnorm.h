@@ -1,6 +1,7 @@
 // BatchNorm1d and BatchNorm2d with PyTorch's semantics and defaults (eps 1e-5, momentum 0.1,
-// affine, track_running_stats), composed of autograd ops so that first and second derivatives
-// flow through the batch statistics.
+// affine, track_running_stats). Training with affine parameters runs the fused batch_norm op
+// (autograd/ops/batch_norm.h); the other modes are composed of autograd ops. Either way first
+// and second derivatives flow through the batch statistics.
 //
 // Per channel c, over the batch (and the spatial positions):
 //   training:  y = (x - mean_B) / sqrt(var_B + eps) * weight + bias    (var_B biased, / n)

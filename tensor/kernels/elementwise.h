@@ -12,14 +12,15 @@ namespace nash::kernels {
 
 // Runs f(offsets, n, inner_strides) over every row of the loop. Work of kParallelMin elements
 // or more is split into chunks of a fixed size (never dependent on the thread count, so results
-// are not either) that run on get_num_threads() threads. The threshold is high on purpose:
-// these ops are memory-bound, a single core already streams at close to copy speed, and on a
-// shared, busy machine a fork/join per op can wait milliseconds for a descheduled worker.
+// are not either) that run on get_num_threads() threads. From 128K elements (two chunks) on:
+// most of a DCGAN step's activations ([64, 16, 14, 14] = 200K to [64, 64, 28, 28] = 3.2M)
+// are above it, and a pass left on one thread caps the step's two-thread speed-up
+// (docs/performance.md).
 void run_rows_parallel(int64_t rows, int64_t row_len, void* ctx,
                        void (*chunk)(void* ctx, int64_t row_begin, int64_t row_end,
                                      int64_t col_begin, int64_t col_end));
 inline constexpr int64_t kParallelGrain = int64_t{1} << 16;  // elements per chunk
-inline constexpr int64_t kParallelMin = int64_t{1} << 22;    // elements before going parallel
+inline constexpr int64_t kParallelMin = int64_t{1} << 17;    // elements before going parallel
 
 template <size_t N, class F>
 void run_rows(const Loop<N>& loop, F&& f) {

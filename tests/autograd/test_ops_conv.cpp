@@ -82,6 +82,28 @@ TEST_CASE("conv2d backward ops are differentiable", "[autograd][ops]") {
   CHECK(allclose(dx.value(), nash::conv2d_backward_input(dy, w, {2, 3, 5, 4}, a), 1e-12, 1e-12));
 }
 
+// Shallow convolutions and those with few outputs run the direct kernels (tensor/conv_direct.cpp):
+// vector over the outputs (1 input channel, stride 2, as a discriminator's first layer) and dot
+// products over the channels (one output, as a generator's last layer).
+TEST_CASE("conv2d gradients and second derivatives through the direct kernels", "[autograd][ops]") {
+  Rng rng(84);
+  const Conv2dArgs s2 = args({2, 2}, {1, 1}), s1 = args({1, 1}, {1, 1});
+  REQUIRE(detail::direct_conv_enabled());
+  check_grads("direct, vector over outputs: 1 -> 5 channels, stride 2", [s2](const Vars& v) {
+    return square(conv2d(v[0], v[1], v[2], s2));
+  }, {random_in({2, 1, 5, 6}, rng, -1, 1), random_in({5, 1, 3, 3}, rng, -1, 1),
+      random_in({5}, rng, -1, 1)});
+  check_grads("direct, dot products: 9 -> 1 channel, stride 1", [s1](const Vars& v) {
+    return square(conv2d(v[0], v[1], v[2], s1));
+  }, {random_in({2, 9, 4, 3}, rng, -1, 1), random_in({1, 9, 3, 3}, rng, -1, 1),
+      random_in({1}, rng, -1, 1)});
+  check_grads("direct backward input and weight, stride 2", [s2](const Vars& v) {
+    return square(conv2d_backward_input(v[0], v[1], {2, 3, 5, 5}, s2)) +
+           sum(square(conv2d_backward_weight(v[0], v[2], {4, 3, 3, 3}, s2)));
+  }, {random_in({2, 4, 3, 3}, rng, -1, 1), random_in({4, 3, 3, 3}, rng, -1, 1),
+      random_in({2, 3, 5, 5}, rng, -1, 1)});
+}
+
 TEST_CASE("conv_transpose2d gradients with output_padding", "[autograd][ops]") {
   Rng rng(83);
   check_grads("conv_transpose2d s2 p1 op(1,0)", [](const Vars& v) {

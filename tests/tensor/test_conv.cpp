@@ -122,6 +122,13 @@ double max_rel_err(const Vec& got, const Vec& want) {
 
 double tolerance(DType dtype) { return dtype == DType::Float64 ? 1e-12 : 2e-5; }
 
+// Sends the convolutions through the direct kernels or through im2col + GEMM while alive.
+struct PathGuard {
+  bool saved = detail::direct_conv_enabled();
+  explicit PathGuard(bool direct) { detail::set_direct_conv_enabled(direct); }
+  ~PathGuard() { detail::set_direct_conv_enabled(saved); }
+};
+
 double dot(const Vec& a, const Vec& b) {
   double s = 0;
   for (size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];
@@ -131,7 +138,10 @@ double dot(const Vec& a, const Vec& b) {
 }  // namespace
 
 TEST_CASE("conv2d and its backward functions match direct loops", "[tensor][conv]") {
+  for (bool direct : {true, false})
   for (DType dtype : {DType::Float32, DType::Float64}) {
+    const PathGuard path(direct);
+    CAPTURE(direct);
     uint64_t seed = 1;
     for (const Case& t : cases()) {
       CAPTURE(dtype_name(dtype), t.N, t.C, t.H, t.W, t.O, t.KH, t.KW, t.a.stride[0],
@@ -167,7 +177,10 @@ TEST_CASE("conv2d and its backward functions match direct loops", "[tensor][conv
 }
 
 TEST_CASE("conv_transpose2d and its backward functions match direct loops", "[tensor][conv]") {
+  for (bool direct : {true, false})
   for (DType dtype : {DType::Float32, DType::Float64}) {
+    const PathGuard path(direct);
+    CAPTURE(direct);
     uint64_t seed = 100;
     for (const Case& t : cases()) {
       // conv_transpose2d maps conv2d's output shape [N, O, OH, OW] back to [N, C, H, W]; the
@@ -273,6 +286,7 @@ TEST_CASE("conv2d work plans: chunks, channel groups, direct 1x1", "[tensor][con
 
 TEST_CASE("conv2d chunks and channel groups: values, and identical bits for any thread count",
           "[tensor][conv]") {
+  const PathGuard im2col(false);  // these shapes (depth <= 160, O <= 4) would run direct
   // Chunks of 2 + 1 samples; then one sample at a time in channel groups of 5 + 4.
   for (const Case& t : {Case{3, 8, 40, 40, 4, 3, 3, args(1, 1, 1, 1, 1, 1)},
                         Case{2, 9, 64, 64, 3, 3, 3, args(1, 1, 1, 1, 1, 1)}}) {
