@@ -250,11 +250,11 @@ void validate(const RunConfig& c) {
   RunConfig scratch = c;  // every field within its limits, as a flag or a file would be checked
   for (const auto& f : config_fields()) set_field(scratch, f, f.get(c));
   NASH_CHECK(is_model_name(c.model), "model must be gan, cgan, wgan, wgan-gp or dcgan, got '", c.model, "'");
+  validate_components(c);  // before the rules that depend on them (conditional(), architecture())
   NASH_CHECK(c.batch % c.pack == 0, "batch ", c.batch, " must be a multiple of pack ", c.pack);
   NASH_CHECK(!c.conditional() || c.pack == 1, "pack must be 1 for a conditional model (cgan, or cond projection)");
   NASH_CHECK(c.toy() || !c.data_dir.empty(), "image data needs a data_dir");
   NASH_CHECK(c.d.input_scale > 0 && c.g.input_scale == 1.0, "g_scale must be 1 (input_scale applies to D only)");
-  validate_components(c);
   make_objective(c);
 }
 
