@@ -3,6 +3,8 @@
 #include "gan/diffaugment.h"
 
 #include <algorithm>
+#include <cctype>
+#include <string>
 #include <vector>
 
 #include "autograd/ops.h"
@@ -23,6 +25,35 @@ Tensor per_sample_uniform(const Variable& x, Rng& rng) {
 }
 
 int64_t rounded(double v) { return static_cast<int64_t>(v + 0.5); }  // int(v + 0.5), v >= 0
+
+const char* const kNames[] = {"color", "translation", "cutout"};  // the order they are applied in
+
+// Levenshtein distance, for the did-you-mean of a misspelt name.
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// " (did you mean color?)" when a known name is within a third of the word's length, else "".
+std::string closest_name(const std::string& word) {
+  std::string best;
+  size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;
+  for (const char* name : kNames) {
+    const size_t d = edit_distance(word, name);
+    if (d < best_distance) best_distance = d, best = name;
+  }
+  return best.empty() ? "" : " (did you mean " + best + "?)";
+}
 
 }  // namespace
 
@@ -82,6 +113,44 @@ Variable augment_cutout(const Variable& x, double ratio, Rng& rng) {
       for (int64_t j = std::max<int64_t>(0, oy[b] - cw / 2); j < std::min(w, oy[b] - cw / 2 + cw); ++j)
         mask[static_cast<size_t>((b * h + i) * w + j)] = 0.0;
   return x * Variable(from_vector(mask, {n, 1, h, w}).to(x.dtype()));
+}
+
+DiffAugmentOptions parse_diff_augment(const std::string& policy) {
+  DiffAugmentOptions p{.color = false, .translation = false, .cutout = false};
+  bool* const flags[] = {&p.color, &p.translation, &p.cutout};
+  std::string word;
+  for (size_t i = 0; i <= policy.size(); ++i) {
+    const char ch = i < policy.size() ? policy[i] : ',';
+    if (ch != ',') {
+      if (!std::isspace(static_cast<unsigned char>(ch)))
+        word += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      continue;
+    }
+    if (word.empty() && i == policy.size() && policy.find_first_not_of(" \t") == std::string::npos) break;
+    NASH_CHECK(!word.empty(), "diffaugment: empty name in '", policy,
+               "'; expected a comma-separated list of color, translation, cutout");
+    bool known = false;
+    for (size_t k = 0; k < 3; ++k) {
+      if (word != kNames[k]) continue;
+      NASH_CHECK(!*flags[k], "diffaugment: '", word, "' is listed twice in '", policy, "'");
+      *flags[k] = known = true;
+    }
+    NASH_CHECK(known, "diffaugment: unknown augmentation '", word, "'", closest_name(word),
+               "; expected a comma-separated list of color, translation, cutout");
+    word.clear();
+  }
+  return p;
+}
+
+std::string diff_augment_text(const DiffAugmentOptions& policy) {
+  const bool on[] = {policy.color, policy.translation, policy.cutout};
+  std::string text;
+  for (size_t k = 0; k < 3; ++k)
+    if (on[k]) {
+      if (!text.empty()) text += ',';
+      text += kNames[k];
+    }
+  return text;
 }
 
 Variable diff_augment(const Variable& x, const DiffAugmentOptions& policy, Rng& rng) {

@@ -16,6 +16,8 @@
 //   Variable d_real = D.score(gan::diff_augment(real, policy, rng), labels);
 //   Variable d_fake = D.score(gan::diff_augment(fake, policy, rng), labels);
 #pragma once
+#include <string>
+
 #include "autograd/variable.h"
 #include "tensor/random.h"
 
@@ -30,6 +32,15 @@ struct DiffAugmentOptions {
 };
 
 Variable diff_augment(const Variable& x, const DiffAugmentOptions& policy, Rng& rng);
+
+// A policy as text: "color,translation,cutout", any subset in any order, case and spaces
+// ignored; "" turns every transformation off. Throws nash::Error naming an unknown or repeated
+// name, with the closest known one: "diffaugment: unknown augmentation 'colour' (did you mean
+// color?); expected a comma-separated list of color, translation, cutout".
+DiffAugmentOptions parse_diff_augment(const std::string& policy);
+// The policy's text in the order diff_augment applies it ("" when everything is off), so that
+// parse_diff_augment(diff_augment_text(p)) == p for the three switches.
+std::string diff_augment_text(const DiffAugmentOptions& policy);
 
 // The single transformations (diff_augment applies them in this order).
 Variable augment_brightness(const Variable& x, Rng& rng);

@@ -94,6 +94,8 @@ Run::Run(RunConfig config, NetworkBuilder build, std::shared_ptr<DataSource> dat
 void Run::init(NetworkBuilder build) {
   validate(config_);
   objective_ = make_objective(config_);
+  augment_ = parse_diff_augment(config_.diffaugment);
+  augmenting_ = augment_.color || augment_.translation || augment_.cutout;
   Rng init(stream_seed(config_.seed, Stream::Init));
   Networks nets = build(init);
   NASH_CHECK(nets.g && nets.d, "gan::Run: the network builder returned no generator or discriminator");

@@ -5,7 +5,9 @@
 // One step is Goodfellow et al.'s Algorithm 1 for any objective (gan/objective.h):
 //   for d_steps:  D descends d_loss(D(x), D(G(z))) [+ penalty], G's samples detached
 //   once:         G descends g_loss(D(G(z))), D's parameters frozen
-// then G's weight average moves towards G. The steps are in gan/run_steps.cpp.
+// then G's weight average moves towards G. With config.diffaugment every image D sees, real or
+// fake, in either step, first goes through DiffAugment T: D(T(x)), D(T(G(z))). The steps are in
+// gan/run_steps.cpp.
 //
 //   gan::RunConfig c = gan::default_config("ring", "");
 //   gan::Run run(c);
@@ -23,6 +25,7 @@
 #include <vector>
 
 #include "gan/data/source.h"
+#include "gan/diffaugment.h"
 #include "gan/distributed.h"
 #include "gan/objective.h"
 #include "gan/run_config.h"
@@ -117,6 +120,8 @@ class Run {
   void discriminator_step(StepStats& s);
   void generator_step(StepStats& s);
   Variable judge(const Variable& x, const Tensor& labels);  // D(x), PacGAN-packed
+  Rng augment_draws(Phase phase, int shard) const;           // DiffAugment's draws for this step
+  Variable augment(const Variable& x, Rng& draws) const;     // x through DiffAugment (or x)
   Tensor random_labels(int64_t n);
   bool sharded() const { return shards() > 1; }
   const std::vector<int>& local_shards() const;
@@ -139,6 +144,8 @@ class Run {
   std::unique_ptr<nn::optim::Optimizer> opt_g_, opt_d_;
   std::shared_ptr<ShardReducer> shards_;  // null: one shard
   std::shared_ptr<Lockstep> lockstep_;    // synchronised BatchNorm with several local shards
+  DiffAugmentOptions augment_;            // from config.diffaugment
+  bool augmenting_ = false;               // any transformation on
   Rng rng_;
   int64_t steps_ = 0;
   int64_t d_steps_done_ = 0;  // D steps so far: lazy regularisers count them

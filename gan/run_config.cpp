@@ -27,7 +27,7 @@ bool is_model_name(const std::string& m) {
 
 std::string RunConfig::architecture() const {
   if (toy()) return "toy-mlp";
-  return model == "dcgan" ? "dcgan" : "mlp";
+  return model == "dcgan" || cond == "projection" ? "dcgan" : "mlp";
 }
 
 namespace {
@@ -106,6 +106,7 @@ void set_field(RunConfig& c, const ConfigField& f, const Json& v) {
       NASH_CHECK(v.is_bool(), f.key, " must be true or false, got ", shown(v));
       break;
   }
+  if (f.check) f.check(v);
   f.put(c, v);
 }
 
@@ -133,9 +134,10 @@ void set_field(RunConfig& c, const std::string& key, const std::string& value) {
       break;
     }
     case Kind::Bool:
-      NASH_CHECK(value == "1" || value == "0" || value == "true" || value == "false", f->key,
+      // "" is a switch given without a value (--spectral-norm): on.
+      NASH_CHECK(value.empty() || value == "1" || value == "0" || value == "true" || value == "false", f->key,
                  " must be 0 or 1, got ", value);
-      v = Json(value == "1" || value == "true");
+      v = Json(value.empty() || value == "1" || value == "true");
       break;
   }
   set_field(c, *f, v);
@@ -164,6 +166,7 @@ RunConfig default_config(const std::string& data, const std::string& model) {
     c.data = data;
     c.data_dir = data == "fashion-mnist" ? kFashionMnistDir : data;
     c.model = chosen;
+    c.cond = chosen == "cgan" ? "concat" : "none";  // cgan.py's label embeddings
     apply_model_defaults(c);
     c.noise_dim = 100;
     c.noise = "normal";
@@ -206,6 +209,7 @@ RunConfig config_from_json(const Json& j) {
                "config: unknown setting '", key, "'");
   for (const auto& f : config_fields()) {
     const Json* v = j.find(f.key);
+    if (v == nullptr && f.may_be_absent) continue;  // written before the field existed
     NASH_CHECK(v != nullptr, "config: missing setting '", f.key, "'");
     try {
       set_field(c, f, *v);
@@ -217,12 +221,38 @@ RunConfig config_from_json(const Json& j) {
   return c;
 }
 
+namespace {
+// cond, diffaugment and spectral_norm on a model they fit.
+void validate_components(const RunConfig& c) {
+  if (c.toy()) {
+    NASH_CHECK(c.cond == "none", "cond ", c.cond, ": toy data (", c.data, ") has no class labels");
+    NASH_CHECK(c.diffaugment.empty(), "diffaugment ", c.diffaugment, ": DiffAugment transforms images;",
+               " toy data (", c.data, ") has none");
+    NASH_CHECK(!c.spectral_norm, "spectral_norm: the toy MLP discriminators have no spectral-norm form;"
+               " it applies to the convolutional ones (model dcgan, or cond projection)");
+    return;
+  }
+  if (c.model == "cgan")
+    NASH_CHECK(c.cond != "none", "cond none: cgan is conditional (cond concat or projection)");
+  else if (c.model == "dcgan")
+    NASH_CHECK(c.cond != "concat", "cond concat is cgan.py's label embedding on the MLP cgan; a"
+               " class-conditional dcgan takes cond projection");
+  else
+    NASH_CHECK(c.cond == "none", "cond ", c.cond, ": model ", c.model, " is unconditional; the"
+               " conditional models are cgan and dcgan (with cond projection)");
+  NASH_CHECK(!c.spectral_norm || c.architecture() == "dcgan", "spectral_norm: model ", c.model,
+             "'s discriminator is an MLP of PyTorch-GAN's with no spectral-norm form; it applies to"
+             " the convolutional ones (model dcgan, or cond projection)");
+}
+}  // namespace
+
 void validate(const RunConfig& c) {
   RunConfig scratch = c;  // every field within its limits, as a flag or a file would be checked
   for (const auto& f : config_fields()) set_field(scratch, f, f.get(c));
   NASH_CHECK(is_model_name(c.model), "model must be gan, cgan, wgan, wgan-gp or dcgan, got '", c.model, "'");
+  validate_components(c);  // before the rules that depend on them (conditional(), architecture())
   NASH_CHECK(c.batch % c.pack == 0, "batch ", c.batch, " must be a multiple of pack ", c.pack);
-  NASH_CHECK(!c.conditional() || c.pack == 1, "pack must be 1 for a conditional model (cgan)");
+  NASH_CHECK(!c.conditional() || c.pack == 1, "pack must be 1 for a conditional model (cgan, or cond projection)");
   NASH_CHECK(c.toy() || !c.data_dir.empty(), "image data needs a data_dir");
   NASH_CHECK(c.d.input_scale > 0 && c.g.input_scale == 1.0, "g_scale must be 1 (input_scale applies to D only)");
   make_objective(c);

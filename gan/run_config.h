@@ -46,6 +46,12 @@ struct RunConfig {
   double r1_gamma = 10;                // r1: penalty weight
   int64_t r1_every = 1;                // r1: lazy interval in D steps
   int64_t pack = 1;                    // PacGAN: D judges `pack` samples at once (toy data)
+  // ---- components of later GANs (image data)
+  std::string cond = "none";           // how labels enter: none (unconditional), concat (cgan.py:
+                                       // label embeddings concatenated to G's and D's inputs) or
+                                       // projection (conditional-BatchNorm G, projection D)
+  std::string diffaugment;             // DiffAugment policy, e.g. "color,translation,cutout" ("": off)
+  bool spectral_norm = false;          // spectral norm on every conv and linear layer of D
   // ---- optimisation
   std::string optimizer = "adam";      // adam or rmsprop
   double lr_d = 2e-4, lr_g = 2e-4;
@@ -59,9 +65,11 @@ struct RunConfig {
   int64_t eval_samples = 10000;        // samples the final metrics are measured on
 
   bool toy() const { return is_toy_data(data); }
-  bool conditional() const { return model == "cgan"; }
+  // cgan, or dcgan with cond projection: G and D take class labels.
+  bool conditional() const { return model == "cgan" || cond == "projection"; }
   // The networks the model name selects: "toy-mlp" (toy data), "mlp" (PyTorch-GAN's gan.py /
-  // cgan.py) or "dcgan".
+  // cgan.py) or "dcgan" (dcgan.py's conv nets; with cond projection, their class-conditional
+  // form: conditional-BatchNorm G and projection D, gan/conditional_nets.h, for cgan as well).
   std::string architecture() const;
 };
 
@@ -79,6 +87,8 @@ struct ConfigField {
   std::function<bool(const RunConfig&)> applies;   // does this setting act on this run?
   std::function<Json(const RunConfig&)> get;
   std::function<void(RunConfig&, const Json&)> put;  // value already checked
+  std::function<void(const Json&)> check;            // a further check of a value (or empty): throws
+  bool may_be_absent = false;  // files written before the field existed lack it: the default stands
 };
 
 // Every field, in the order files and --help list them.
@@ -109,7 +119,8 @@ struct Objective;
 Objective make_objective(const RunConfig& config);
 
 // Checks the cross-field rules (batch a multiple of pack, a conditional model on labelled data,
-// the objective's options); throws nash::Error naming the fields.
+// the objective's options, cond / diffaugment / spectral_norm on a model they fit); throws
+// nash::Error naming the fields.
 void validate(const RunConfig& config);
 
 }  // namespace nash::gan

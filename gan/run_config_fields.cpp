@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "gan/diffaugment.h"
 #include "gan/objective.h"
 #include "gan/run_config.h"
 
@@ -150,6 +151,31 @@ std::vector<ConfigField> make_fields() {
                    "N", {"r1_every"}));
   f.push_back(with(integer("pack", "pack", "PacGAN: D judges M samples at once (toy data)", 1, 1024,
                            [](RunConfig& c) -> int64_t& { return c.pack; }, on_toy), "M"));
+
+  // The components of later GANs. Files written before they existed lack them: their defaults
+  // are what those runs trained with.
+  ConfigField cond = text("cond", "cond", "how class labels enter: concat (cgan.py's embeddings; cgan),"
+                          " projection (conditional-BN G + projection D; makes dcgan conditional), none",
+                          {"none", "concat", "projection"}, [](RunConfig& c) -> std::string& { return c.cond; },
+                          [](const RunConfig& c) { return !c.toy() && (c.model == "cgan" || c.model == "dcgan"); });
+  cond.may_be_absent = true;
+  f.push_back(with(cond, "HOW"));
+  ConfigField augment = text("diffaugment", "diffaugment", "DiffAugment policy for every image D sees, real"
+                             " and fake: a comma-separated list of color, translation, cutout (\"\": off)",
+                             {}, [](RunConfig& c) -> std::string& { return c.diffaugment; }, on_images);
+  augment.check = [](const Json& v) { parse_diff_augment(v.as_string()); };
+  augment.put = [](RunConfig& c, const Json& v) { c.diffaugment = diff_augment_text(parse_diff_augment(v.as_string())); };
+  augment.may_be_absent = true;
+  f.push_back(with(augment, "LIST", {"diff-augment", "diff_augment"}));
+  ConfigField sn{.key = "spectral_norm", .flag = "spectral-norm", .value_name = "",
+                 .help = "spectral norm on every conv and linear layer of D (dcgan, or cond projection;"
+                         " it replaces the DCGAN D's BatchNorm)",
+                 .kind = Kind::Bool,
+                 .applies = [](const RunConfig& c) { return !c.toy() && c.architecture() == "dcgan"; }};
+  sn.get = [](const RunConfig& c) { return Json(c.spectral_norm); };
+  sn.put = [](RunConfig& c, const Json& v) { c.spectral_norm = v.as_bool(); };
+  sn.may_be_absent = true;
+  f.push_back(sn);
 
   f.push_back(text("optimizer", "optimizer", "adam or rmsprop", {"adam", "rmsprop"},
                    [](RunConfig& c) -> std::string& { return c.optimizer; }));

@@ -3,6 +3,9 @@
 // batch is a plain tensor (G is not in D's graph, so G gets no gradient); in G's step D's
 // parameters are frozen (D only judges, so only G's parameters get gradients).
 //
+// DiffAugment (config.diffaugment) sits between the images and D: D(T(x)) and D(T(G(z))) in D's
+// step, D(T(G(z))) in G's, T differentiable so G's gradient passes through it.
+//
 // Sharded (gan/distributed.h), each step draws the whole batch, runs forward and backward once per
 // local shard on that shard's rows with its loss scaled by rows / batch, and sums the shards'
 // gradients (and BatchNorm statistics, and figures) in shard order before the optimiser steps.
@@ -15,6 +18,7 @@
 #include "gan/distributed.h"
 #include "gan/lockstep.h"
 #include "gan/run.h"
+#include "gan/seeds.h"
 #include "nn/averaged.h"
 #include "nn/layers/batchnorm.h"
 #include "nn/layers/shard_rows.h"
@@ -32,6 +36,22 @@ const std::vector<int> kOneShard{0};  // the one shard of a run without shards
 Variable Run::judge(const Variable& x, const Tensor& labels) {
   if (config_.pack == 1) return d_->score(x, labels);
   return d_->score(reshape(x, {x.size(0) / config_.pack, -1}), labels);
+}
+
+// DiffAugment's draws for one D or G step on one shard: a stream of their own (Stream::Augment),
+// keyed by the count of steps of that kind before it (saved in checkpoints), so a resumed run
+// draws exactly what the whole run would have, with no generator state to save. Each shard
+// draws its own rows' transformations, so a sharded run is repeatable for its shard count.
+Rng Run::augment_draws(Phase phase, int shard) const {
+  const uint64_t count = static_cast<uint64_t>(phase == Phase::D ? d_steps_done_ : steps_);
+  const uint64_t key = 2 * count + (phase == Phase::G ? 1 : 0);
+  Rng draws(stream_seed(stream_seed(config_.seed, Stream::Augment) + key, Stream::Augment));
+  draws.set_state(draws.seed(), static_cast<uint64_t>(shard) << 40);  // 2^40 blocks a shard
+  return draws;
+}
+
+Variable Run::augment(const Variable& x, Rng& draws) const {
+  return augmenting_ ? diff_augment(x, augment_, draws) : x;
 }
 
 const std::vector<int>& Run::local_shards() const { return sharded() ? shards_->local() : kOneShard; }
@@ -133,7 +153,10 @@ void Run::discriminator_step(StepStats& s) {
       NoGradGuard no_grad;
       fake = g_->generate(Variable(shard_rows(z, k)), fake_y).value();  // x~ = G(z), detached
     }
-    Variable r = judge(Variable(x), y), f = judge(Variable(fake), fake_y);
+    // DiffAugment T (or none): D judges T(x) and T(x~); a penalty is taken at those images too.
+    Rng augment_rng = augment_draws(Phase::D, k);
+    const Variable real_in = augment(Variable(x), augment_rng), fake_in = augment(Variable(fake), augment_rng);
+    Variable r = judge(real_in, y), f = judge(fake_in, fake_y);
     Variable l = objective_.d_loss(r, f);
     double penalty = s.penalty, penalty_norm = s.penalty_norm;
     if (objective_.penalty) {  // e.g. WGAN-GP's lambda E (||grad f(x^)|| - 1)^2, R1's gamma/2 E ||grad D(x)||^2
@@ -141,7 +164,8 @@ void Run::discriminator_step(StepStats& s) {
       const uint64_t first = penalty_block + static_cast<uint64_t>(k * x.size(0) / 4);
       Rng draws;
       draws.set_state(rng_.seed(), first);
-      PenaltyResult p = objective_.penalty(PenaltyInputs{critic, x, fake, d_steps_done_, draws});
+      PenaltyResult p = objective_.penalty(
+          PenaltyInputs{critic, real_in.value(), fake_in.value(), d_steps_done_, draws});
       penalty_blocks = draws.offset() - first;
       if (p.penalty.defined()) {
         l = l + p.penalty;
@@ -213,7 +237,8 @@ void Run::generator_step(StepStats& s) {
   for_each_shard(state.get(), [&](int k, size_t i) {
     const Tensor y = shard_rows(labels, k);
     Variable fake = g_->generate(Variable(shard_rows(z, k)), y);  // recorded: G is trained
-    Variable fake_out = judge(fake, y);
+    Rng augment_rng = augment_draws(Phase::G, k);
+    Variable fake_out = judge(augment(fake, augment_rng), y);  // D(T(G(z))): T passes G's gradient
     Variable l = objective_.g_loss(fake_out);
     for (auto& hook : forward_hooks_) hook(*this, Phase::G, Variable(), fake_out);
     opt_g_->zero_grad();

@@ -1,12 +1,13 @@
 // One seed, several independent random streams: a run's networks, data order, fixed sample noise
 // and evaluation noise each draw from their own stream, so changing one (e.g. more evaluation
-// samples) never shifts another. The training steps themselves draw from Rng(seed).
+// samples) never shifts another. The training steps themselves draw from Rng(seed); DiffAugment's
+// draws come from Stream::Augment, keyed by the step (gan/run_steps.cpp).
 #pragma once
 #include <cstdint>
 
 namespace nash::gan {
 
-enum class Stream : uint64_t { Init = 1, Loader = 2, FixedNoise = 3, Eval = 4 };
+enum class Stream : uint64_t { Init = 1, Loader = 2, FixedNoise = 3, Eval = 4, Augment = 5 };
 
 // SplitMix64 of (seed, stream): well-mixed, distinct seeds for distinct streams.
 inline uint64_t stream_seed(uint64_t seed, Stream stream) {

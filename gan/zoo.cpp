@@ -1,6 +1,7 @@
 // The configuration -> networks map (see zoo.h).
 #include "gan/zoo.h"
 
+#include "gan/conditional_nets.h"
 #include "gan/data/toy.h"
 #include "gan/objective.h"
 
@@ -24,12 +25,28 @@ NetworkBuilder network_builder(const RunConfig& c) {
   if (arch == "dcgan") {
     NASH_CHECK(c.image_size % 4 == 0 && c.image_size >= 8, c.data, ": DCGAN needs an image size that",
                " is a multiple of 4 (28, 32, 64, ...), got ", c.image_size);
-    NASH_CHECK(k == 0, "dcgan: the DCGAN networks are unconditional");
+    // D's trunk as a projection discriminator (gan/conditional_nets.h): dcgan.py's convs with a
+    // class embedding when conditional, spectral norm on every layer when asked. Spectral norm
+    // takes the place of the DCGAN D's BatchNorm, as in SNGAN's discriminators.
+    const ProjectionDiscriminatorOptions projection{.num_classes = k, .image_size = c.image_size,
+                                                    .channels = c.channels, .spectral_norm = c.spectral_norm};
+    if (c.cond == "projection") {  // class-conditional: conditional-BatchNorm G, projection D
+      NASH_CHECK(k >= 1, "cond projection: the data has no class labels");
+      const ConditionalGeneratorOptions generator{.noise_dim = z, .num_classes = k, .image_size = c.image_size,
+                                                  .channels = c.channels};
+      return [generator, projection](Rng& init) {
+        auto g = make_conditional_dcgan_generator(generator, init);
+        auto d = make_projection_discriminator(projection, init);
+        return Networks{g, d};
+      };
+    }
+    NASH_CHECK(k == 0, "dcgan: a class-conditional DCGAN takes cond projection");
     // A critic whose objective penalises its input gradient must not normalise across samples.
     const bool batch_norm = !make_objective(c).penalty;
-    return [c, z, batch_norm](Rng& init) {
+    return [c, z, batch_norm, projection](Rng& init) {
       auto g = make_dcgan_generator(z, c.image_size, c.channels, init);
-      auto d = make_dcgan_discriminator(c.image_size, c.channels, batch_norm, init);
+      auto d = c.spectral_norm ? make_projection_discriminator(projection, init)
+                               : make_dcgan_discriminator(c.image_size, c.channels, batch_norm, init);
       return Networks{g, d};
     };
   }

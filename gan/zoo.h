@@ -1,5 +1,7 @@
 // The map from a configuration to its networks, in one place: toy MLPs (gan/toy_models.h) for
-// toy data, PyTorch-GAN's MLPs or DCGAN (gan/models.h) for images. A user's own networks bypass
+// toy data, PyTorch-GAN's MLPs or DCGAN (gan/models.h) for images; with cond projection the
+// conditional-BatchNorm G and projection D (gan/conditional_nets.h), and with spectral_norm the
+// DCGAN D as a spectral-normed projection D without class embedding. A user's own networks bypass
 // it: hand gan::Run a NetworkBuilder of your own.
 #pragma once
 #include <functional>

@@ -128,3 +128,22 @@ TEST_CASE("DiffAugment: first and second derivatives through the full policy", "
   INFO(r2.message);
   CHECK(r2.ok);
 }
+
+TEST_CASE("DiffAugment policies as text: any subset, any order, clear errors", "[gan][diffaugment]") {
+  DiffAugmentOptions p = parse_diff_augment(" Cutout,color ");
+  CHECK(p.color);
+  CHECK_FALSE(p.translation);
+  CHECK(p.cutout);
+  CHECK(diff_augment_text(p) == "color,cutout");  // the order diff_augment applies them in
+  DiffAugmentOptions none = parse_diff_augment("");
+  CHECK_FALSE((none.color || none.translation || none.cutout));
+  CHECK(diff_augment_text(none).empty());
+  CHECK(diff_augment_text(parse_diff_augment("translation,cutout,color")) == "color,translation,cutout");
+  CHECK(error_of([] { parse_diff_augment("color,translate"); }) ==
+        "diffaugment: unknown augmentation 'translate' (did you mean translation?); expected a "
+        "comma-separated list of color, translation, cutout");
+  CHECK(error_of([] { parse_diff_augment("flip"); }) ==
+        "diffaugment: unknown augmentation 'flip'; expected a comma-separated list of color, translation, cutout");
+  CHECK(error_of([] { parse_diff_augment("color,"); }).find("empty name in 'color,'") != std::string::npos);
+  CHECK(error_of([] { parse_diff_augment("color,Color"); }) == "diffaugment: 'color' is listed twice in 'color,Color'");
+}
