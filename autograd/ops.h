@@ -11,6 +11,7 @@
 
 #include "autograd/variable.h"
 #include "tensor/conv.h"
+#include "tensor/linear_act.h"
 #include "tensor/random.h"
 
 namespace nash {
@@ -102,6 +103,9 @@ Variable norm(const Variable& x, double p = 2.0, const std::vector<int64_t>& dim
 Variable matmul(const Variable& a, const Variable& b);  // da = dy b^T, db = a^T dy (batched)
 // y = x w^T + b for x [N, D_in], w [D_out, D_in], b [D_out] (b may be undefined).
 Variable linear(const Variable& x, const Variable& w, const Variable& b);
+// act(linear(x, w, b)) as one op (ops/linear_act.cpp), bitwise the same values and gradients.
+Variable linear_act(const Variable& x, const Variable& w, const Variable& b,
+                    LinearActivation act, double slope = 0.0);
 
 // ---- shape and indexing — ops/shape.cpp, ops/index.cpp -----------------------------------------
 Variable reshape(const Variable& x, const Shape& shape);

@@ -4,9 +4,16 @@
 // Names: sgemm/<lib>/<layout>/<M>x<N>x<K>/threads:<t>  (scripts/gemm_vs_openblas.sh parses them).
 // Counters: GFLOPS (mean over the run) and GFLOPS_best (the fastest single call, which a
 // busy shared machine disturbs far less).
+// fma_peak: the core's FMA throughput (independent FMA chains on full-width vector registers,
+// nothing read from memory), the ceiling the script's "% of peak" column divides by.
+// guard_fired (counter on every nash case): how many times GEMM's oversubscription guard
+// (tensor/gemm.cpp) put GEMM on one thread during that case; nonzero means the 2-thread
+// figure measured the guard, not the split.
 // All nash cases are registered before all OpenBLAS cases: each library's idle worker threads
 // spin for a while after a call, so interleaving the two would make them steal each other's cores.
 #include <benchmark/benchmark.h>
+
+#include <xsimd/xsimd.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -36,6 +43,45 @@ const Case kCases[] = {
 };
 
 enum class Lib { kNash, kOpenBlas };
+
+// kChains independent chains acc = acc * x + y on float vectors: two FMA pipes with a 4-cycle
+// latency need 8 in flight; 16 leave room. The empty asm keeps the compiler from folding the
+// loop; it emits no instruction.
+constexpr int kChains = 16;
+using FVec = xsimd::batch<float>;
+
+__attribute__((noinline)) float fma_chains(int64_t iters) {
+  FVec acc[kChains];
+  for (int c = 0; c < kChains; ++c) acc[c] = FVec(1.f + 1e-3f * c);
+  FVec x(0.9999f), y(1e-4f);
+  for (int64_t it = 0; it < iters; ++it) {
+#pragma GCC unroll 16
+    for (int c = 0; c < kChains; ++c) acc[c] = xsimd::fma(acc[c], x, y);
+    auto r = x.data;
+    asm volatile("" : "+v"(r));
+    x = FVec(r);
+  }
+  FVec s = acc[0];
+  for (int c = 1; c < kChains; ++c) s += acc[c];
+  return xsimd::hadd(s);
+}
+
+// Counter GFLOPS_best: the fastest run of 20000 iterations (~0.1 ms), which a busy machine
+// rarely interrupts; GFLOPS: the mean.
+void bm_fma_peak(benchmark::State& state) {
+  constexpr int64_t kIters = 20000;
+  double fastest = 1e30;
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    benchmark::DoNotOptimize(fma_chains(kIters));
+    fastest = std::min(
+        fastest, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  const double gflop = 2.0 * kChains * FVec::size * kIters * 1e-9;
+  state.counters["GFLOPS"] = benchmark::Counter(
+      gflop * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["GFLOPS_best"] = gflop / fastest;
+}
 
 struct Operands {
   std::vector<float> a, b, c;
@@ -73,6 +119,9 @@ void bm_sgemm(benchmark::State& state, Lib lib, bool ta, bool tb, Case s, int th
   else openblas_set_num_threads(threads);
 #endif
   Operands o = make_operands(s);
+  // Firings counted from before the warm-up (one then serialises the whole case), plus a
+  // guard already serialising when the case starts (it fired during the previous case).
+  const nash::gemm::GuardState guard_before = nash::gemm::oversubscription_guard();
   run_gemm(lib, ta, tb, s, o);  // warm-up: page faults, packing buffers, thread pool
   double fastest = 1e30;        // seconds, the fastest single call
   for (auto _ : state) {
@@ -88,6 +137,10 @@ void bm_sgemm(benchmark::State& state, Lib lib, bool ta, bool tb, Case s, int th
       gflop * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
   // On a shared machine the mean is dragged down by preemption; the fastest call is not.
   state.counters["GFLOPS_best"] = gflop / fastest;
+  if (lib == Lib::kNash)
+    state.counters["guard_fired"] = static_cast<double>(
+        nash::gemm::oversubscription_guard().times_fired - guard_before.times_fired +
+        (guard_before.serial_now ? 1 : 0));
 }
 
 void register_all(Lib lib) {
@@ -116,6 +169,7 @@ void register_all(Lib lib) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  benchmark::RegisterBenchmark("fma_peak", bm_fma_peak)->MinTime(0.2)->UseRealTime();
   register_all(Lib::kNash);
 #ifdef NASH_HAVE_OPENBLAS
   register_all(Lib::kOpenBlas);

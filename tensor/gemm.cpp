@@ -32,7 +32,8 @@ void check_args(const char* op, const GemmArgs<T>& p) {
   NASH_CHECK(p.ldc >= std::max<int64_t>(1, p.N), op, ": ldc=", p.ldc, " < N=", p.N);
 }
 
-// C = beta * C (beta == 0: C is overwritten, not read): the K == 0 / alpha == 0 case.
+// C = beta * C (beta == 0: C is overwritten, not read): the K == 0 / alpha == 0 case, then
+// the epilogue (C = act(C + bias)).
 template <class T>
 void scale_c(const GemmArgs<T>& p) {
   for (int64_t i = 0; i < p.M; ++i) {
@@ -41,7 +42,10 @@ void scale_c(const GemmArgs<T>& p) {
       std::fill(c, c + p.N, T(0));
     else
       for (int64_t j = 0; j < p.N; ++j) c[j] *= p.beta;
+    if (p.epilogue.bias)
+      for (int64_t j = 0; j < p.N; ++j) c[j] += p.epilogue.bias[j];
   }
+  detail::apply_activation(p.C, p.ldc, p.M, p.N, p.epilogue);
 }
 
 // What to pack (measured on Zen 5, flop/cycle against packing everything):
@@ -79,6 +83,7 @@ constexpr Clock::duration kSerialPeriod = std::chrono::seconds(1);
 constexpr int kLateCallsToBackOff = 3;
 std::atomic<Clock::rep> g_serial_until{0};
 std::atomic<int> g_late_calls{0};
+std::atomic<int64_t> g_times_fired{0};
 
 bool helpers_on_time() {
   return Clock::now().time_since_epoch().count() >=
@@ -89,6 +94,7 @@ void record_helper_delay(Clock::duration delay) {
     g_late_calls.store(0, std::memory_order_relaxed);
   } else if (g_late_calls.fetch_add(1, std::memory_order_relaxed) + 1 >= kLateCallsToBackOff) {
     g_late_calls.store(0, std::memory_order_relaxed);
+    g_times_fired.fetch_add(1, std::memory_order_relaxed);
     g_serial_until.store((Clock::now() + kSerialPeriod).time_since_epoch().count(),
                          std::memory_order_relaxed);
   }
@@ -109,7 +115,11 @@ void gemm(const char* op, const GemmArgs<T>& p) {
   const bool pack_b = pack.b || p.trans_b;
   const int64_t m_units = (p.M + detail::kMR - 1) / detail::kMR;
   const int64_t n_units = (p.N + detail::kNR<T> - 1) / detail::kNR<T>;
-  const bool split_n = pack.a != pack_b ? pack_b && n_units >= 2 : n_units >= m_units;
+  // M = 64 (a GAN batch): always N, each thread then has every row of A (a small operand,
+  // read or packed once per thread) and half the columns of B, the large one.
+  const bool split_n = p.M <= detail::kMC && n_units >= 2 ? true
+                       : pack.a != pack_b                   ? pack_b && n_units >= 2
+                                                            : n_units >= m_units;
   const int64_t units = split_n ? n_units : m_units;
   const double work = static_cast<double>(p.M) * p.N * p.K;
   int64_t threads = std::min<int64_t>(get_num_threads(), units);
@@ -147,6 +157,10 @@ void gemm(const char* op, const GemmArgs<T>& p) {
 }
 }  // namespace
 
+GuardState oversubscription_guard() {
+  return {!helpers_on_time(), g_times_fired.load(std::memory_order_relaxed)};
+}
+
 void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
            const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
            int64_t ldc) {
@@ -157,6 +171,18 @@ void dgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double a
            const double* A, int64_t lda, const double* B, int64_t ldb, double beta, double* C,
            int64_t ldc) {
   gemm<double>("dgemm", {trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc});
+}
+
+void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+           const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc,
+           const Epilogue<float>& epilogue) {
+  gemm<float>("sgemm", {trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, 0.f, C, ldc, epilogue});
+}
+
+void dgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha,
+           const double* A, int64_t lda, const double* B, int64_t ldb, double* C, int64_t ldc,
+           const Epilogue<double>& epilogue) {
+  gemm<double>("dgemm", {trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, 0.0, C, ldc, epilogue});
 }
 
 }  // namespace nash::gemm

@@ -16,8 +16,10 @@
 #include <new>
 #include <utility>
 
+#include "tensor/gemm.h"
 #include "tensor/gemm_kernel.h"
 #include "tensor/gemm_pack.h"
+#include "tensor/kernels/functors.h"
 
 namespace nash::gemm::detail {
 
@@ -33,6 +35,7 @@ struct GemmArgs {
   T beta;
   T* C;
   int64_t ldc;
+  Epilogue<T> epilogue = {};  // bias + activation (beta == 0 then)
 };
 
 // Cache blocking (Zen 4/5: 32-48 KiB L1d, 1 MiB L2 per core, 32 MiB shared L3), with
@@ -137,6 +140,27 @@ inline void run_tile(KernelFn<T> full, KernelFn<T> half, int mr, int nr, int64_t
     for (int j = 0; j < nr; ++j) c[i * ldc + j] = tmp[i * NR + j];
 }
 
+// The epilogue's two halves on one tile of C (mr x nr at c), while it is in L1:
+// before the first K block, C = bias (the kernel then adds the product with beta = 1, the
+// same rounding as the unfused C = bias; C += A B); after the last K block, C = act(C) with
+// the elementwise op's own functor (vector body + scalar tail, as kernels::map runs it).
+template <class T>
+inline void fill_bias(T* c, int64_t ldc, int mr, int nr, const T* bias) {
+  for (int i = 0; i < mr; ++i) std::copy(bias, bias + nr, c + i * ldc);
+}
+template <class T>
+void apply_activation(T* c, int64_t ldc, int64_t mr, int64_t nr, const Epilogue<T>& ep) {
+  auto rows = [&](auto f) {
+    for (int64_t i = 0; i < mr; ++i) kernels::map(c + i * ldc, c + i * ldc, nr, f);
+  };
+  switch (ep.act) {
+    case Activation::kNone: return;
+    case Activation::kReLU: return rows(fn::relu);
+    case Activation::kLeakyReLU: return rows(fn::leaky_relu(ep.slope));
+    case Activation::kTanh: return rows(fn::tanh);
+  }
+}
+
 // Which operands gemm_rectangle packs. Packing costs a pass over the operand; it pays when
 // the packed copy is reused many times, or when the source layout hurts the caches.
 // Unpacked, the kernel reads op(A) in place (rows of A, or columns of A^T: both layouts the
@@ -158,8 +182,15 @@ void gemm_rectangle(const GemmArgs<T>& p, int64_t m0, int64_t m1, int64_t n0, in
   const int64_t kb = even_block(p.K, kKC, 16);
   const int64_t mb = even_block(m1 - m0, kMC, kMR);
   const int64_t nb = even_block(n1 - n0, kNC, NR);
+  // All rows in one block (M = 64): a packed panel of B serves every tile once, right after
+  // it is packed, and is never read again; packing panel by panel into one small buffer keeps
+  // it in L1/L2 instead of writing the whole kc x nc block out to L3 and reading it back.
+  // Panels are packed kPanelGroup at a time (B read row by row across them, see pack_b_rows).
+  const bool panel_at_a_time = pack.b && m1 - m0 <= mb;
+  constexpr int64_t kPanelGroup = 4;
   PackBuffers<T>& buf = PackBuffers<T>::local();
-  T* bpack = PackBuffers<T>::grow(buf.b, buf.b_size, kb * (pack.b ? nb : NR));
+  T* bpack = PackBuffers<T>::grow(buf.b, buf.b_size,
+                                  kb * (pack.b && !panel_at_a_time ? nb : kPanelGroup * NR));
   T* apack = pack.a ? PackBuffers<T>::grow(buf.a, buf.a_size,
                                            a_tile_size(p.trans_a, 1, kb) * (mb + kMR))
                     : nullptr;
@@ -176,11 +207,17 @@ void gemm_rectangle(const GemmArgs<T>& p, int64_t m0, int64_t m1, int64_t n0, in
     for (int64_t pc = 0; pc < p.K; pc += kb) {
       const int64_t kc = std::min(kb, p.K - pc);
       const T beta = pc == 0 ? p.beta : T(1);  // later K blocks accumulate onto C
-      if (pack.b)
-        for (int64_t q = 0; q < panels; ++q)
-          pack_b_panel(p.trans_b, p.B, p.ldb, pc, jc + q * NR,
-                       static_cast<int>(std::min<int64_t>(NR, nc - q * NR)), kc,
-                       bpack + q * kc * NR);
+      const T* bias = pc == 0 ? p.epilogue.bias : nullptr;
+      const bool activate = pc + kc == p.K && p.epilogue.act != Activation::kNone;
+      if (pack.b && !panel_at_a_time) {
+        if (p.trans_b)
+          for (int64_t q = 0; q < panels; ++q)
+            pack_b_panel(true, p.B, p.ldb, pc, jc + q * NR,
+                         static_cast<int>(std::min<int64_t>(NR, nc - q * NR)), kc,
+                         bpack + q * kc * NR);
+        else
+          pack_b_rows(p.B, p.ldb, pc, jc, nc, kc, bpack);
+      }
       for (int64_t ic = m0; ic < m1; ic += mb) {
         const int ntiles = plan_tiles(std::min(mb, m1 - ic), rows);
         T* dst = apack;
@@ -198,8 +235,18 @@ void gemm_rectangle(const GemmArgs<T>& p, int64_t m0, int64_t m1, int64_t n0, in
         for (int64_t q = 0; q < panels; ++q) {
           const int64_t j = jc + q * NR;
           const int nr = static_cast<int>(std::min<int64_t>(NR, nc - q * NR));
-          const T* b = bpack + q * kc * NR;
+          const T* b = bpack + (panel_at_a_time ? q % kPanelGroup : q) * kc * NR;
           int64_t b_ld = NR;
+          if (panel_at_a_time && q % kPanelGroup == 0) {
+            const int64_t cols = std::min(kPanelGroup * NR, nc - q * NR);
+            if (p.trans_b)
+              for (int64_t g = 0; g * NR < cols; ++g)
+                pack_b_panel(true, p.B, p.ldb, pc, j + g * NR,
+                             static_cast<int>(std::min<int64_t>(NR, cols - g * NR)), kc,
+                             bpack + g * kc * NR);
+            else
+              pack_b_rows(p.B, p.ldb, pc, j, cols, kc, bpack);
+          }
           if (!pack.b) {
             if (nr == NR || nr == W) {
               b = p.B + pc * p.ldb + j;
@@ -212,8 +259,10 @@ void gemm_rectangle(const GemmArgs<T>& p, int64_t m0, int64_t m1, int64_t n0, in
           T* c = p.C + ic * p.ldc + j;
           for (int t = 0; t < ntiles; ++t) {
             const int mr = rows[t];
+            if (bias) fill_bias(c, p.ldc, mr, nr, bias + j);
             run_tile(kernels[1][mr - 1], kernels[0][mr - 1], mr, nr, kc, tiles[t], tile_ld[t],
-                     b, b_ld, c, p.ldc, p.alpha, beta);
+                     b, b_ld, c, p.ldc, p.alpha, bias ? T(1) : beta);
+            if (activate) apply_activation(c, p.ldc, mr, nr, p.epilogue);
             c += mr * p.ldc;
           }
         }

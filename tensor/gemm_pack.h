@@ -128,4 +128,35 @@ void pack_b_panel(bool trans_b, const T* B, int64_t ldb, int64_t k0, int64_t j0,
   }
 }
 
+// Several panels of op(B) = B (not transposed) at once: ncols columns from (k0, j0) cut into
+// panels of NR (the last one zero-filled past ncols), panel q at dst + q * kc * NR. Reads B
+// row by row, each row's ncols values contiguous, so the reads stream through whole pages
+// (per-panel packing reads 2 lines per row at a stride of ldb, which for a power-of-two ldb
+// such as 1024 floats keeps hitting the same cache sets and a new page every row), and each
+// store fills whole lines.
+template <class T>
+void pack_b_rows(const T* B, int64_t ldb, int64_t k0, int64_t j0, int64_t ncols, int64_t kc,
+                 T* dst) {
+  constexpr int W = kW<T>;
+  constexpr int NR = kNR<T>;
+  using V = Vec<T>;
+  const int64_t full = ncols / NR;
+  const int rem = static_cast<int>(ncols - full * NR);
+  const int64_t panel = kc * NR;
+  for (int64_t k = 0; k < kc; ++k) {
+    const T* src = B + (k0 + k) * ldb + j0;
+    T* d = dst + k * NR;
+    for (int64_t q = 0; q < full; ++q) {
+#pragma GCC unroll 4
+      for (int v = 0; v < kNV; ++v)
+        V::load_unaligned(src + q * NR + v * W).store_aligned(d + q * panel + v * W);
+    }
+    if (rem) {
+      T* t = d + full * panel;
+      for (int j = 0; j < rem; ++j) t[j] = src[full * NR + j];
+      for (int j = rem; j < NR; ++j) t[j] = T(0);
+    }
+  }
+}
+
 }  // namespace nash::gemm::detail

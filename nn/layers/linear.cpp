@@ -37,14 +37,19 @@ void Linear::reset_parameters(Rng& rng) {
   init_bias_like_torch(bias, weight, rng);
 }
 
-Variable Linear::forward(const Variable& x) {
+Variable Linear::forward(const Variable& x) { return forward(x, LinearActivation::kNone); }
+
+Variable Linear::forward(const Variable& x, LinearActivation act, double slope) {
   NASH_CHECK(x.dim() >= 1 && x.size(-1) == options.in_features, "Linear(", extra_repr(),
              "): expected input [..., ", options.in_features, "], got ", x.shape());
-  if (x.dim() == 2) return linear(x, weight, bias);
+  auto apply = [&](const Variable& x2) {
+    return act == LinearActivation::kNone ? linear(x2, weight, bias)
+                                          : linear_act(x2, weight, bias, act, slope);
+  };
+  if (x.dim() == 2) return apply(x);
   Shape out_shape = x.shape();  // [..., D_in] -> [..., D_out]
   out_shape.back() = options.out_features;
-  Variable y = linear(reshape(x, {-1, options.in_features}), weight, bias);
-  return reshape(y, out_shape);
+  return reshape(apply(reshape(x, {-1, options.in_features})), out_shape);
 }
 
 std::string Linear::extra_repr() const {

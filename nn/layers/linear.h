@@ -33,6 +33,9 @@ class Linear : public Module {
   // and bias U(-1/sqrt(D_in), 1/sqrt(D_in)); weight drawn first, then bias.
   void reset_parameters(Rng& rng = default_rng());
   Variable forward(const Variable& x) override;
+  // act(forward(x)) as one fused op (autograd linear_act), bitwise the same; Sequential calls
+  // it for a Linear followed by ReLU, LeakyReLU, Tanh or Sigmoid.
+  Variable forward(const Variable& x, LinearActivation act, double slope = 0.0);
   std::string extra_repr() const override;  // "in_features=784, out_features=512, bias=true"
 };
 

@@ -55,11 +55,19 @@ class Sequential : public Module {
   auto end() const { return modules_.end(); }
 
   // x -> modules_[0] -> modules_[1] -> ... ; an empty Sequential is the identity.
+  // A Linear directly followed by ReLU, LeakyReLU, Tanh or Sigmoid runs as one fused op
+  // (Linear::forward(x, act)): the same values, one GEMM pass instead of three.
   Variable forward(const Variable& x) override;
+
+  // Turns that fusion off (to compare against it, or to debug one layer's output).
+  bool fuse_linear_activation = true;
 
  private:
   void add(std::shared_ptr<Module> module);
   std::vector<std::shared_ptr<Module>> modules_;
 };
+
+// Sets fuse_linear_activation on every Sequential in root's tree (root included).
+void set_linear_activation_fusion(Module& root, bool on);
 
 }  // namespace nash::nn
