@@ -1,5 +1,5 @@
-// Storage (64-byte aligned, with a small cache of large blocks so that fresh multi-megabyte
-// outputs do not pay for page faults on every op), Tensor's members, and the shape helpers.
+// Storage (64-byte aligned, from a caching allocator so that a training step in steady state
+// neither calls malloc nor pays page faults), Tensor's members, and the shape helpers.
 // Views live in views.cpp, printing in print.cpp.
 #include "tensor/tensor.h"
 
@@ -8,8 +8,8 @@
 #include <cstring>
 #include <mutex>
 #include <new>
-#include <unordered_map>
 
+#include "tensor/block_pool.h"
 #include "tensor/checked_size.h"
 #include "tensor/kernels/dispatch.h"
 #include "tensor/kernels/loop.h"
@@ -37,16 +37,22 @@ const char* dtype_name(DType dtype) {
 
 std::string shape_str(const Shape& shape) { return detail::concat(shape); }
 
-// ---- storage: aligned blocks, large ones cached for reuse ------------------------------------
+// ---- storage: aligned blocks, cached for reuse on free lists by size class ---------------------
 namespace {
 constexpr size_t kAlign = 64;
-constexpr size_t kCacheMin = size_t{1} << 16;  // blocks of 64 KiB and more are cached on free
+constexpr size_t kSmallMax = size_t{1} << 16;           // 64-byte classes up to here
+constexpr int kSmallClasses = kSmallMax / kAlign;       // 1024
+constexpr int kClasses = kSmallClasses + 8 * 48;        // then 8 per power of two, to 2^64
+
+struct FreeBlock {
+  FreeBlock* next;
+};
 
 struct BlockCache {
   std::mutex mutex;
-  std::unordered_map<size_t, std::vector<void*>> free_blocks;  // by rounded size
+  FreeBlock* lists[kClasses] = {};
   size_t cached = 0;
-  size_t limit = size_t{1} << 30;  // NASH_CACHE_BYTES overrides
+  size_t limit = size_t{256} << 20;  // NASH_CACHE_BYTES overrides
   BlockCache() {
     if (const char* env = std::getenv("NASH_CACHE_BYTES")) limit = std::strtoull(env, nullptr, 10);
   }
@@ -56,27 +62,34 @@ BlockCache& cache() {
   return *c;
 }
 
-// Sizes round up to 64 bytes; large ones to 1/8 of their power of two, so a few classes serve
-// all sizes with at most 12.5% slack.
+// Sizes round up to 64 bytes; from 64 KiB on to 1/8 of their power of two, so a few classes
+// serve all sizes with at most 12.5% slack.
 size_t round_size(size_t n) {
   n = std::max<size_t>(n, kAlign);
   n = (n + kAlign - 1) / kAlign * kAlign;
-  if (n < kCacheMin) return n;
+  if (n < kSmallMax) return n;
   size_t p = size_t{1} << (63 - __builtin_clzll(n));
   size_t step = p / 8;
   return (n + step - 1) / step * step;
 }
 
+// The free list of a rounded size.
+int class_of(size_t n) {
+  if (n < kSmallMax) return static_cast<int>(n / kAlign);
+  const int k = 63 - __builtin_clzll(n);  // n in [2^k, 2^(k+1)), k >= 16
+  const size_t p = size_t{1} << k;
+  return kSmallClasses + (k - 16) * 8 + static_cast<int>((n - p) / (p / 8));
+}
+
 void* allocate(size_t n) {
-  if (n >= kCacheMin) {
+  {
     BlockCache& c = cache();
     std::lock_guard<std::mutex> lock(c.mutex);
-    auto it = c.free_blocks.find(n);
-    if (it != c.free_blocks.end() && !it->second.empty()) {
-      void* p = it->second.back();
-      it->second.pop_back();
+    FreeBlock*& head = c.lists[class_of(n)];
+    if (FreeBlock* b = head) {
+      head = b->next;
       c.cached -= n;
-      return p;
+      return b;
     }
   }
   void* p = std::aligned_alloc(kAlign, n);
@@ -89,11 +102,14 @@ void* allocate(size_t n) {
 }
 
 void release(void* p, size_t n) {
-  if (n >= kCacheMin) {
+  {
     BlockCache& c = cache();
     std::lock_guard<std::mutex> lock(c.mutex);
     if (c.cached + n <= c.limit) {
-      c.free_blocks[n].push_back(p);
+      auto* b = static_cast<FreeBlock*>(p);
+      FreeBlock*& head = c.lists[class_of(n)];
+      b->next = head;
+      head = b;
       c.cached += n;
       return;
     }
@@ -105,9 +121,11 @@ void release(void* p, size_t n) {
 void empty_cache() {
   BlockCache& c = cache();
   std::lock_guard<std::mutex> lock(c.mutex);
-  for (auto& [size, blocks] : c.free_blocks)
-    for (void* p : blocks) std::free(p);
-  c.free_blocks.clear();
+  for (FreeBlock*& head : c.lists)
+    while (FreeBlock* b = head) {
+      head = b->next;
+      std::free(b);
+    }
   c.cached = 0;
 }
 
@@ -124,6 +142,10 @@ Storage::Storage(size_t nbytes) {
 }
 
 Storage::~Storage() { release(data_, nbytes_); }
+
+std::shared_ptr<Storage> make_storage(size_t nbytes) {
+  return std::allocate_shared<Storage>(PoolAllocator<Storage>(), nbytes);
+}
 
 // ---- shape helpers -----------------------------------------------------------------------------
 int64_t numel_of(const Shape& shape, const char* op) { return checked_numel(shape, op); }
