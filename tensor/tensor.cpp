@@ -81,6 +81,15 @@ int class_of(size_t n) {
   return kSmallClasses + (k - 16) * 8 + static_cast<int>((n - p) / (p / 8));
 }
 
+void free_cached(BlockCache& c) {  // with c.mutex held
+  for (FreeBlock*& head : c.lists)
+    while (FreeBlock* b = head) {
+      head = b->next;
+      std::free(b);
+    }
+  c.cached = 0;
+}
+
 void* allocate(size_t n) {
   {
     BlockCache& c = cache();
@@ -91,6 +100,10 @@ void* allocate(size_t n) {
       c.cached -= n;
       return b;
     }
+    // A miss means the sizes in use have changed (the first steps, another batch size): the
+    // cached blocks go back to the system, so sizes nobody asks for do not add to the peak. A
+    // training loop in steady state finds every size here, so nothing is released there.
+    if (c.cached > 0) free_cached(c);
   }
   void* p = std::aligned_alloc(kAlign, n);
   if (!p) {
@@ -121,12 +134,7 @@ void release(void* p, size_t n) {
 void empty_cache() {
   BlockCache& c = cache();
   std::lock_guard<std::mutex> lock(c.mutex);
-  for (FreeBlock*& head : c.lists)
-    while (FreeBlock* b = head) {
-      head = b->next;
-      std::free(b);
-    }
-  c.cached = 0;
+  free_cached(c);
 }
 
 size_t cached_bytes() {

@@ -122,10 +122,11 @@ std::unique_ptr<Run> make_run(const std::string& model, bool defaults) {
 int self_check() {
   g_count = 0;
   g_armed = true;
-  auto* v = new int[100];  // operator new: one allocation
-  void* p = std::aligned_alloc(64, 4096);
+  static int* volatile kept;  // stored, so the compiler cannot elide the new/delete pair
+  kept = new int[100];        // operator new: one allocation
+  void* volatile p = std::aligned_alloc(64, 4096);
   g_armed = false;
-  delete[] v;
+  delete[] kept;
   std::free(p);
   const long seen = g_count.load();
   std::printf("self-check: %ld allocations counted (expected 2)\n", seen);

@@ -65,7 +65,7 @@ TEST_CASE("the block pool reuses freed blocks by size class, across threads", "[
   CHECK(v.size() == 3);
 }
 
-TEST_CASE("storage caches small blocks too, and empty_cache releases them", "[tensor]") {
+TEST_CASE("storage caches small blocks too; a miss and empty_cache release them", "[tensor]") {
   empty_cache();
   const void* first = nullptr;
   {
@@ -77,7 +77,12 @@ TEST_CASE("storage caches small blocks too, and empty_cache releases them", "[te
   Tensor b = empty({16});  // 64 bytes: the same class
   CHECK(b.raw_data() == first);
   CHECK(cached_bytes() == 0);
-  Tensor c = empty({100000});
+  {
+    Tensor d = empty({10});
+  }
+  CHECK(cached_bytes() == 64);
+  Tensor c = empty({100000});  // a size the cache does not hold: the cache is released first
+  CHECK(cached_bytes() == 0);
   CHECK(reinterpret_cast<uintptr_t>(c.raw_data()) % 64 == 0);
   c = Tensor();
   CHECK(cached_bytes() >= 400000);
