@@ -9,6 +9,8 @@
 #include <mutex>
 #include <new>
 
+#include <sys/mman.h>
+
 #include "tensor/block_pool.h"
 #include "tensor/checked_size.h"
 #include "tensor/kernels/dispatch.h"
@@ -46,15 +48,25 @@ constexpr int kClasses = kSmallClasses + 8 * 48;        // then 8 per power of t
 
 struct FreeBlock {
   FreeBlock* next;
+  bool trimmed;  // pages past the first given back (madvise): not resident while cached
 };
+
+// At most `resident_limit` bytes of cached mapped blocks stay resident (NASH_CACHE_RESIDENT_BYTES,
+// default 8 MiB); past it, a block entering the cache keeps its address but gives its pages (all
+// but the first, which holds this header) back to the system, so the cache does not raise the
+// peak: reusing such a block costs page faults, not an allocation.
 
 struct BlockCache {
   std::mutex mutex;
   FreeBlock* lists[kClasses] = {};
   size_t cached = 0;
-  size_t limit = size_t{256} << 20;  // NASH_CACHE_BYTES overrides
+  size_t resident = 0;  // bytes of cached mapped blocks whose pages are kept
+  size_t limit = size_t{256} << 20;           // NASH_CACHE_BYTES overrides
+  size_t resident_limit = size_t{8} << 20;    // NASH_CACHE_RESIDENT_BYTES overrides
   BlockCache() {
     if (const char* env = std::getenv("NASH_CACHE_BYTES")) limit = std::strtoull(env, nullptr, 10);
+    if (const char* env = std::getenv("NASH_CACHE_RESIDENT_BYTES"))
+      resident_limit = std::strtoull(env, nullptr, 10);
   }
 };
 BlockCache& cache() {
@@ -73,21 +85,47 @@ size_t round_size(size_t n) {
   return (n + step - 1) / step * step;
 }
 
-// The free list of a rounded size.
+// The free list of a rounded size, and back.
 int class_of(size_t n) {
   if (n < kSmallMax) return static_cast<int>(n / kAlign);
   const int k = 63 - __builtin_clzll(n);  // n in [2^k, 2^(k+1)), k >= 16
   const size_t p = size_t{1} << k;
   return kSmallClasses + (k - 16) * 8 + static_cast<int>((n - p) / (p / 8));
 }
+size_t class_size(int c) {
+  if (c < kSmallClasses) return static_cast<size_t>(c) * kAlign;
+  const int k = 16 + (c - kSmallClasses) / 8;
+  const size_t p = size_t{1} << k;
+  return p + static_cast<size_t>((c - kSmallClasses) % 8) * (p / 8);
+}
+
+// Blocks from 256 KiB on are mapped from the system directly and unmapped when released, so
+// their pages go back at once. From malloc they would stay in its heap: glibc raises its mmap
+// threshold to the largest block freed (up to 32 MiB), after which such blocks come from the
+// heap and a freed one keeps its pages resident while smaller requests fragment around it.
+constexpr size_t kMapMin = size_t{1} << 18;
+
+void* system_allocate(size_t n) {
+  if (n < kMapMin) return std::aligned_alloc(kAlign, n);
+  void* p = mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  return p == MAP_FAILED ? nullptr : p;  // page aligned, so 64-byte aligned
+}
+
+void system_free(void* p, size_t n) {
+  if (n < kMapMin)
+    std::free(p);
+  else
+    munmap(p, n);
+}
 
 void free_cached(BlockCache& c) {  // with c.mutex held
-  for (FreeBlock*& head : c.lists)
-    while (FreeBlock* b = head) {
-      head = b->next;
-      std::free(b);
+  for (int k = 0; k < kClasses; ++k)
+    while (FreeBlock* b = c.lists[k]) {
+      c.lists[k] = b->next;
+      system_free(b, class_size(k));
     }
   c.cached = 0;
+  c.resident = 0;
 }
 
 void* allocate(size_t n) {
@@ -98,17 +136,14 @@ void* allocate(size_t n) {
     if (FreeBlock* b = head) {
       head = b->next;
       c.cached -= n;
+      if (n >= kMapMin && !b->trimmed) c.resident -= n;
       return b;
     }
-    // A miss means the sizes in use have changed (the first steps, another batch size): the
-    // cached blocks go back to the system, so sizes nobody asks for do not add to the peak. A
-    // training loop in steady state finds every size here, so nothing is released there.
-    if (c.cached > 0) free_cached(c);
   }
-  void* p = std::aligned_alloc(kAlign, n);
+  void* p = system_allocate(n);
   if (!p) {
     empty_cache();
-    p = std::aligned_alloc(kAlign, n);
+    p = system_allocate(n);
   }
   NASH_CHECK(p != nullptr, "empty: cannot allocate ", n, " bytes");
   return p;
@@ -120,6 +155,16 @@ void release(void* p, size_t n) {
     std::lock_guard<std::mutex> lock(c.mutex);
     if (c.cached + n <= c.limit) {
       auto* b = static_cast<FreeBlock*>(p);
+      b->trimmed = false;
+      if (n >= kMapMin) {
+        if (c.resident + n <= c.resident_limit) {
+          c.resident += n;
+        } else {
+          constexpr size_t kPage = 4096;  // kMapMin blocks are page aligned and many pages long
+          madvise(static_cast<char*>(p) + kPage, n - kPage, MADV_DONTNEED);
+          b->trimmed = true;
+        }
+      }
       FreeBlock*& head = c.lists[class_of(n)];
       b->next = head;
       head = b;
@@ -127,7 +172,7 @@ void release(void* p, size_t n) {
       return;
     }
   }
-  std::free(p);
+  system_free(p, n);
 }
 }  // namespace
 

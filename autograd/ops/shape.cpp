@@ -191,7 +191,7 @@ Variable repeat(const Variable& x, const Shape& reps) {
 }
 
 // y = x reversed along dims (index_select with n-1 .. 0 per dim);  dx = dy reversed the same way
-Variable flip(const Variable& x, const std::vector<int64_t>& dims) {
+Variable flip(const Variable& x, const Shape& dims) {
   Variable y = x;
   std::vector<bool> seen(x.dim(), false);
   for (int64_t dim : dims) {

@@ -65,7 +65,7 @@ TEST_CASE("the block pool reuses freed blocks by size class, across threads", "[
   CHECK(v.size() == 3);
 }
 
-TEST_CASE("storage caches small blocks too; a miss and empty_cache release them", "[tensor]") {
+TEST_CASE("storage caches small blocks too, and empty_cache releases them", "[tensor]") {
   empty_cache();
   const void* first = nullptr;
   {
@@ -77,12 +77,7 @@ TEST_CASE("storage caches small blocks too; a miss and empty_cache release them"
   Tensor b = empty({16});  // 64 bytes: the same class
   CHECK(b.raw_data() == first);
   CHECK(cached_bytes() == 0);
-  {
-    Tensor d = empty({10});
-  }
-  CHECK(cached_bytes() == 64);
-  Tensor c = empty({100000});  // a size the cache does not hold: the cache is released first
-  CHECK(cached_bytes() == 0);
+  Tensor c = empty({100000});  // 400 KB: mapped from the system, unmapped when released
   CHECK(reinterpret_cast<uintptr_t>(c.raw_data()) % 64 == 0);
   c = Tensor();
   CHECK(cached_bytes() >= 400000);
