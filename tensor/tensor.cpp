@@ -51,16 +51,18 @@ struct FreeBlock {
   bool trimmed;  // pages past the first given back (madvise): not resident while cached
 };
 
-// At most `resident_limit` bytes of cached mapped blocks stay resident (NASH_CACHE_RESIDENT_BYTES,
-// default 8 MiB); past it, a block entering the cache keeps its address but gives its pages (all
-// but the first, which holds this header) back to the system, so the cache does not raise the
-// peak: reusing such a block costs page faults, not an allocation.
+// Cached blocks of kTrimMin and more stay resident up to `resident_limit` bytes
+// (NASH_CACHE_RESIDENT_BYTES, default 8 MiB); past it, such a block entering the cache keeps its
+// address but gives its pages (all but the first, which holds this header) back to the system,
+// so big activations cached between steps do not raise the peak: reusing one costs page faults,
+// not an allocation. Smaller blocks (an MLP's weights and gradients) always stay resident.
+constexpr size_t kTrimMin = size_t{4} << 20;
 
 struct BlockCache {
   std::mutex mutex;
   FreeBlock* lists[kClasses] = {};
   size_t cached = 0;
-  size_t resident = 0;  // bytes of cached mapped blocks whose pages are kept
+  size_t resident = 0;  // bytes of cached blocks of kTrimMin and more whose pages are kept
   size_t limit = size_t{256} << 20;           // NASH_CACHE_BYTES overrides
   size_t resident_limit = size_t{8} << 20;    // NASH_CACHE_RESIDENT_BYTES overrides
   BlockCache() {
@@ -136,7 +138,7 @@ void* allocate(size_t n) {
     if (FreeBlock* b = head) {
       head = b->next;
       c.cached -= n;
-      if (n >= kMapMin && !b->trimmed) c.resident -= n;
+      if (n >= kTrimMin && !b->trimmed) c.resident -= n;
       return b;
     }
   }
@@ -156,11 +158,11 @@ void release(void* p, size_t n) {
     if (c.cached + n <= c.limit) {
       auto* b = static_cast<FreeBlock*>(p);
       b->trimmed = false;
-      if (n >= kMapMin) {
+      if (n >= kTrimMin) {
         if (c.resident + n <= c.resident_limit) {
           c.resident += n;
         } else {
-          constexpr size_t kPage = 4096;  // kMapMin blocks are page aligned and many pages long
+          constexpr size_t kPage = 4096;  // mapped blocks: page aligned, many pages long
           madvise(static_cast<char*>(p) + kPage, n - kPage, MADV_DONTNEED);
           b->trimmed = true;
         }
