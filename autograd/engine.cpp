@@ -11,6 +11,9 @@
 // 3. Free what the graph saved unless retain_graph.
 // Without create_graph the derivatives run under no-grad and record nothing; with it they are
 // recorded like any forward computation, which is what makes second derivatives work.
+// The engine's lists and maps live in the small-block pool: a backward in a training loop's
+// steady state takes nothing from the heap.
+#include <functional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -22,16 +25,20 @@ namespace nash {
 namespace {
 
 using ImplPtr = std::shared_ptr<VariableImpl>;
+template <class K>
+using PoolSet = std::unordered_set<K, std::hash<K>, std::equal_to<K>, PoolAllocator<K>>;
+template <class K, class V>
+using PoolMap = std::unordered_map<K, V, std::hash<K>, std::equal_to<K>, PoolAllocator<std::pair<const K, V>>>;
 
 // Post-order over variables reachable from the roots through grad_fn edges.
-std::vector<ImplPtr> post_order(const std::vector<ImplPtr>& roots) {
-  std::vector<ImplPtr> order;
-  std::unordered_set<VariableImpl*> seen;
+PoolVector<ImplPtr> post_order(const PoolVector<ImplPtr>& roots) {
+  PoolVector<ImplPtr> order;
+  PoolSet<VariableImpl*> seen;
   struct Frame {
     ImplPtr impl;
     size_t next_input;
   };
-  std::vector<Frame> stack;
+  PoolVector<Frame> stack;
   for (const auto& root : roots) {
     if (!seen.insert(root.get()).second) continue;
     stack.push_back({root, 0});
@@ -62,12 +69,12 @@ Tensor owned_gradient(Variable g) {
 struct Engine {
   bool create_graph = false;
   // grad() mode: the inputs whose gradients are returned, and which variables lead to them.
-  std::unordered_map<VariableImpl*, size_t> captured;
-  std::unordered_set<VariableImpl*> useful;
+  PoolMap<VariableImpl*, size_t> captured;
+  PoolSet<VariableImpl*> useful;
   std::vector<Variable> results;
   bool capture_mode = false;
 
-  std::unordered_map<VariableImpl*, Variable> totals;
+  PoolMap<VariableImpl*, Variable> totals;
 
   void add_to(VariableImpl* key, Variable g) {
     auto [it, inserted] = totals.try_emplace(key, g);
@@ -191,11 +198,11 @@ struct Engine {
     }
   }
 
-  void run(const std::vector<Variable>& outputs, const std::vector<Tensor>& grad_outputs,
+  void run(std::span<const Variable> outputs, std::span<const Tensor> grad_outputs,
            bool retain_graph, const char* api) {
     NASH_CHECK(grad_outputs.empty() || grad_outputs.size() == outputs.size(), api, ": got ",
                outputs.size(), " outputs but ", grad_outputs.size(), " grad_outputs");
-    std::vector<ImplPtr> roots;
+    PoolVector<ImplPtr> roots;
     for (size_t i = 0; i < outputs.size(); ++i) {
       const Variable& out = outputs[i];
       NASH_CHECK(out.defined(), api, ": output ", i, " is undefined");
@@ -215,7 +222,7 @@ struct Engine {
       add_to(out.impl().get(), Variable(go));
       roots.push_back(out.impl());
     }
-    std::vector<ImplPtr> order = post_order(roots);
+    PoolVector<ImplPtr> order = post_order(roots);
     if (capture_mode)  // inputs before consumers, so one pass settles usefulness
       for (const auto& impl : order) {
         bool u = captured.count(impl.get()) > 0;
@@ -234,9 +241,9 @@ struct Engine {
 
   // Drop what every visited node saved (its closures and its inputs). The order vector keeps
   // every node alive until all are cleared, so nothing is destroyed recursively.
-  static void release(std::vector<ImplPtr>& order) {
-    std::vector<std::shared_ptr<Node>> nodes;
-    std::vector<Variable> inputs;
+  static void release(PoolVector<ImplPtr>& order) {
+    PoolVector<std::shared_ptr<Node>> nodes;
+    PoolVector<Variable> inputs;
     for (auto& impl : order)
       if (impl->grad_fn && !impl->grad_fn->released) {
         Node& n = *impl->grad_fn;
@@ -264,11 +271,16 @@ void LeafGradListener::notify(const Variable& leaf) {
   if (t_leaf_listener && t_leaf_listener->fn_) t_leaf_listener->fn_(leaf);
 }
 
-void backward(const std::vector<Variable>& outputs, const std::vector<Tensor>& grad_outputs,
-              bool retain_graph, bool create_graph) {
+void detail::run_backward(std::span<const Variable> outputs, std::span<const Tensor> grad_outputs,
+                          bool retain_graph, bool create_graph) {
   Engine engine;
   engine.create_graph = create_graph;
   engine.run(outputs, grad_outputs, retain_graph || create_graph, "backward");
+}
+
+void backward(const std::vector<Variable>& outputs, const std::vector<Tensor>& grad_outputs,
+              bool retain_graph, bool create_graph) {
+  detail::run_backward(outputs, grad_outputs, retain_graph, create_graph);
 }
 
 std::vector<Variable> grad(const std::vector<Variable>& outputs, const std::vector<Variable>& inputs,

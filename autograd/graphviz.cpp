@@ -76,7 +76,7 @@ std::string node_line(size_t id, const VariableImpl& v, bool is_output, bool hig
   std::vector<std::string> attrs;
   const Node* node = v.grad_fn.get();
   if (node) {
-    lines.push_back(v.name.empty() ? node->op : node->op + " (" + v.name + ")");
+    lines.push_back(v.name.empty() ? node->op : std::string(node->op) + " (" + v.name + ")");
     lines.push_back(shape_and_dtype(v.value, opt.show_dtype));
     attrs.push_back("shape=ellipse");
     if (node->released) {

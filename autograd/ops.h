@@ -78,25 +78,25 @@ Variable silu(const Variable& x);                // x sigmoid(x) (Swish)
 Variable prelu(const Variable& x, const Variable& weight);
 
 // ---- reductions — ops/reduce.cpp (dims empty = all) --------------------------------------------
-Variable sum(const Variable& x, const std::vector<int64_t>& dims = {}, bool keepdim = false);
-Variable mean(const Variable& x, const std::vector<int64_t>& dims = {}, bool keepdim = false);
-Variable var(const Variable& x, const std::vector<int64_t>& dims = {}, int64_t correction = 1,
+Variable sum(const Variable& x, const Shape& dims = {}, bool keepdim = false);
+Variable mean(const Variable& x, const Shape& dims = {}, bool keepdim = false);
+Variable var(const Variable& x, const Shape& dims = {}, int64_t correction = 1,
              bool keepdim = false);
 // dy flows to the maximal element(s), split evenly among ties.
-Variable amax(const Variable& x, const std::vector<int64_t>& dims = {}, bool keepdim = false);
-Variable amin(const Variable& x, const std::vector<int64_t>& dims = {}, bool keepdim = false);
+Variable amax(const Variable& x, const Shape& dims = {}, bool keepdim = false);
+Variable amin(const Variable& x, const Shape& dims = {}, bool keepdim = false);
 Variable softmax(const Variable& x, int64_t dim);      // dx = y (dy - sum(dy y))
 Variable log_softmax(const Variable& x, int64_t dim);  // dx = dy - softmax(x) sum(dy)
-Variable logsumexp(const Variable& x, const std::vector<int64_t>& dims, bool keepdim = false);
+Variable logsumexp(const Variable& x, const Shape& dims, bool keepdim = false);
 // Standard deviation sqrt(var): correction 1 is torch's unbiased=True, 0 the biased form. Its
 // gradient is infinite where the deviation is 0 (as torch's). Under `using namespace nash` call
 // it nash::std (a bare std(...) is ambiguous with namespace std).
-Variable std(const Variable& x, const std::vector<int64_t>& dims = {}, int64_t correction = 1,
+Variable std(const Variable& x, const Shape& dims = {}, int64_t correction = 1,
              bool keepdim = false);
 // The vector p-norm over dims (empty = all), p = 1, 2 or kInf: sum |x|, sqrt(sum x^2), max |x|.
 // Gradients: sign(x); x / norm (0 where the norm is 0, as torch); split evenly among the maxima.
 inline constexpr double kInf = std::numeric_limits<double>::infinity();
-Variable norm(const Variable& x, double p = 2.0, const std::vector<int64_t>& dims = {},
+Variable norm(const Variable& x, double p = 2.0, const Shape& dims = {},
               bool keepdim = false);
 
 // ---- linear algebra — ops/matmul.cpp -----------------------------------------------------------
@@ -133,7 +133,7 @@ std::vector<Variable> split(const Variable& x, const std::vector<int64_t>& sizes
 // x tiled reps[d] times along each dim (torch's Tensor.repeat; reps may add leading dims).
 Variable repeat(const Variable& x, const Shape& reps);
 // x reversed along each of dims.
-Variable flip(const Variable& x, const std::vector<int64_t>& dims);
+Variable flip(const Variable& x, const Shape& dims);
 // Einstein summation over one or two operands, torch.einsum's notation without '...':
 // "ij,jk->ik", "bij,bjk->bik", "bchw,bkhw->bck", "i,i->", "ij->ji", "ij->j", or implicit
 // ("ij,jk": the labels seen once, sorted). Each label is one letter, at most once per operand.

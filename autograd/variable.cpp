@@ -36,7 +36,11 @@ void set_anomaly_mode(bool enabled) { g_anomaly = enabled; }
 bool anomaly_mode() { return g_anomaly; }
 
 // ---- Variable ---------------------------------------------------------------------------------
-Variable::Variable(Tensor value, bool requires_grad) : impl_(std::make_shared<VariableImpl>()) {
+std::shared_ptr<VariableImpl> make_variable_impl() {
+  return std::allocate_shared<VariableImpl>(PoolAllocator<VariableImpl>());
+}
+
+Variable::Variable(Tensor value, bool requires_grad) : impl_(make_variable_impl()) {
   NASH_CHECK(value.defined(), "Variable: cannot wrap an undefined tensor");
   NASH_CHECK(!requires_grad || value.dtype() != DType::Int64,
              "Variable: only float tensors can require gradients, got int64 ",
@@ -63,7 +67,7 @@ Variable& Variable::requires_grad_(bool requires_grad) {
 
 const std::shared_ptr<Node>& Variable::grad_fn() const { return checked(impl_, "grad_fn").grad_fn; }
 std::string Variable::op_name() const {
-  return impl_ && impl_->grad_fn ? impl_->grad_fn->op : std::string("leaf");
+  return std::string(impl_ && impl_->grad_fn ? impl_->grad_fn->op : "leaf");
 }
 
 const Variable& Variable::grad() const { return impl_ ? impl_->grad : undefined_variable(); }
@@ -89,9 +93,10 @@ void Variable::register_hook(GradHook hook) {
 }
 
 void Variable::backward(const Tensor& grad_output, bool retain_graph, bool create_graph) const {
-  std::vector<Tensor> gos;
-  if (grad_output.defined()) gos.push_back(grad_output);
-  nash::backward({*this}, gos, retain_graph, create_graph);
+  detail::run_backward(std::span<const Variable>(this, 1),
+                       grad_output.defined() ? std::span<const Tensor>(&grad_output, 1)
+                                             : std::span<const Tensor>(),
+                       retain_graph, create_graph);
 }
 
 Variable Variable::detach() const { return Variable(value(), false); }
@@ -107,7 +112,7 @@ Variable& Variable::set_name(std::string name) {
 // Instead, a dying node moves its inputs onto a local stack and dismantles, one at a time, every
 // input of which it held the last reference.
 namespace {
-void dismantle(std::vector<Variable>& stack) {
+void dismantle(PoolVector<Variable>& stack) {
   while (!stack.empty()) {
     Variable v = std::move(stack.back());
     stack.pop_back();
@@ -125,7 +130,7 @@ void dismantle(std::vector<Variable>& stack) {
 }  // namespace
 
 Node::~Node() {
-  std::vector<Variable> stack;
+  PoolVector<Variable> stack;
   derivatives.clear();
   stack.reserve(inputs.size());
   for (auto& in : inputs) stack.push_back(std::move(in));
@@ -136,7 +141,8 @@ Node::~Node() {
 VariableImpl::~VariableImpl() {
   // grad_fn's destructor is already iterative; the gradient may head a chain of its own.
   if (grad.defined()) {
-    std::vector<Variable> stack{std::move(grad)};
+    PoolVector<Variable> stack;
+    stack.push_back(std::move(grad));
     dismantle(stack);
   }
 }
@@ -150,7 +156,7 @@ bool all_finite(const Tensor& t) {
   return true;
 }
 
-std::string shapes_of(const std::vector<Variable>& inputs) {
+std::string shapes_of(const OpInputs& inputs) {
   std::string s;
   for (size_t i = 0; i < inputs.size(); ++i)
     s += (i ? ", " : "") + shape_str(inputs[i].defined() ? inputs[i].shape() : Shape{});
@@ -164,8 +170,7 @@ void check_anomaly(const char* phase, const std::string& op, const Tensor& t,
   fail("anomaly: op '", op, "' produced NaN or Inf in ", phase, " (", detail, ")");
 }
 
-Variable make_op(const char* op, Tensor value, std::vector<Variable> inputs,
-                 std::vector<Derivative> derivatives) {
+Variable make_op(const char* op, Tensor value, OpInputs inputs, OpDerivatives derivatives) {
   NASH_CHECK(inputs.size() == derivatives.size(), "make_op: op '", op, "' has ", inputs.size(),
              " inputs but ", derivatives.size(), " derivatives");
   if (g_anomaly && !t_in_backward)
@@ -178,9 +183,10 @@ Variable make_op(const char* op, Tensor value, std::vector<Variable> inputs,
   Variable out(std::move(value), false);
   if (!record) return out;
 
-  auto node = std::make_shared<Node>();
+  auto node = std::allocate_shared<Node>(PoolAllocator<Node>());
   node->op = op;
   node->input_shapes.reserve(inputs.size());
+  node->input_versions.reserve(inputs.size());
   for (auto& in : inputs) {
     node->input_shapes.push_back(in.defined() ? in.shape() : Shape{});
     node->input_versions.push_back(in.defined() ? in.value().storage()->version() : 0);

@@ -16,9 +16,13 @@
 #pragma once
 #include <functional>
 #include <memory>
+#include <new>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
+#include "tensor/block_pool.h"
 #include "tensor/tensor.h"
 
 namespace nash {
@@ -83,16 +87,63 @@ class Variable {
 
 // One input's derivative: given dy (the gradient of the output) and y (the output itself),
 // return this input's gradient. Written with Variable ops, so it is differentiable again.
-using DerivativeFn = std::function<Variable(const Variable& dy, const Variable& y)>;
+// Like std::function<Variable(const Variable& dy, const Variable& y)>, but the closure lives in
+// the small-block pool (std::function would take every capturing closure from the heap).
+class DerivativeFn {
+ public:
+  DerivativeFn() = default;
+  DerivativeFn(std::nullptr_t) {}  // NOLINT(google-explicit-constructor)
+  template <class F>
+    requires(!std::is_same_v<std::decay_t<F>, DerivativeFn> &&
+             std::is_invocable_r_v<Variable, std::decay_t<F>&, const Variable&, const Variable&>)
+  DerivativeFn(F&& f) {  // NOLINT(google-explicit-constructor)
+    using Fn = std::decay_t<F>;
+    static_assert(alignof(Fn) <= 16, "a derivative closure must fit the pool's alignment");
+    obj_ = new (detail::pool_allocate(sizeof(Fn))) Fn(std::forward<F>(f));
+    ops_ = &kOps<Fn>;
+  }
+  DerivativeFn(const DerivativeFn& o) : ops_(o.ops_) { obj_ = o.obj_ ? ops_->copy(o.obj_) : nullptr; }
+  DerivativeFn(DerivativeFn&& o) noexcept : obj_(std::exchange(o.obj_, nullptr)), ops_(o.ops_) {}
+  DerivativeFn& operator=(DerivativeFn o) noexcept {
+    std::swap(obj_, o.obj_);
+    std::swap(ops_, o.ops_);
+    return *this;
+  }
+  ~DerivativeFn() {
+    if (obj_) ops_->destroy(obj_);
+  }
+  explicit operator bool() const { return obj_ != nullptr; }
+  Variable operator()(const Variable& dy, const Variable& y) const;
 
-// A recorded operation: its name, the inputs it read, and one derivative per input.
+ private:
+  struct Ops {
+    Variable (*call)(void*, const Variable&, const Variable&);
+    void* (*copy)(const void*);
+    void (*destroy)(void*);
+  };
+  template <class Fn>
+  static constexpr Ops kOps{
+      [](void* o, const Variable& dy, const Variable& y) -> Variable { return (*static_cast<Fn*>(o))(dy, y); },
+      [](const void* o) -> void* {
+        return new (detail::pool_allocate(sizeof(Fn))) Fn(*static_cast<const Fn*>(o));
+      },
+      [](void* o) {
+        static_cast<Fn*>(o)->~Fn();
+        detail::pool_free(o, sizeof(Fn));
+      }};
+  void* obj_ = nullptr;
+  const Ops* ops_ = nullptr;
+};
+
+// A recorded operation: its name, the inputs it read, and one derivative per input. Its lists
+// live in the small-block pool, so recording an op takes nothing from the heap.
 struct Node {
-  std::string op;
-  std::vector<Variable> inputs;
-  std::vector<DerivativeFn> derivatives;  // cleared when the graph is freed after backward
+  const char* op = "";  // a string literal: the name make_op was given
+  PoolVector<Variable> inputs;
+  PoolVector<DerivativeFn> derivatives;  // cleared when the graph is freed after backward
   std::weak_ptr<VariableImpl> output;
-  std::vector<Shape> input_shapes;        // kept for messages and graph export after freeing
-  std::vector<uint64_t> input_versions;   // storage versions the op read (in-place check)
+  PoolVector<Shape> input_shapes;        // kept for messages and graph export after freeing
+  PoolVector<uint64_t> input_versions;   // storage versions the op read (in-place check)
   uint64_t output_version = 0;
   bool released = false;
   ~Node();  // releases long chains iteratively (no recursion, no stack overflow)
@@ -108,6 +159,12 @@ struct VariableImpl {
   std::string name;
   ~VariableImpl();
 };
+// A new VariableImpl from the small-block pool (what every Variable is made with).
+std::shared_ptr<VariableImpl> make_variable_impl();
+
+inline Variable DerivativeFn::operator()(const Variable& dy, const Variable& y) const {
+  return ops_->call(obj_, dy, y);
+}
 
 // ---- grad mode ---------------------------------------------------------------------------------
 bool grad_enabled();

@@ -29,6 +29,28 @@ namespace nash::gan {
 
 namespace {
 const std::vector<int> kOneShard{0};  // the one shard of a run without shards
+
+// D's parameters frozen for a scope (nn::Frozen over the optimiser's list of them, which is
+// d_->parameters(): walking the module tree would build names and sets every step).
+class FrozenParams {
+ public:
+  explicit FrozenParams(const std::vector<Variable>& params) : params_(params) {
+    flags_.reserve(params.size());
+    for (const Variable& p : params_) {
+      flags_.push_back(p.requires_grad());
+      Variable(p).requires_grad_(false);
+    }
+  }
+  ~FrozenParams() {
+    for (size_t i = 0; i < params_.size(); ++i) Variable(params_[i]).requires_grad_(flags_[i] != 0);
+  }
+  FrozenParams(const FrozenParams&) = delete;
+  FrozenParams& operator=(const FrozenParams&) = delete;
+
+ private:
+  const std::vector<Variable>& params_;
+  SmallVector<uint8_t, 64> flags_;
+};
 }  // namespace
 
 
@@ -232,7 +254,7 @@ void Run::generator_step(StepStats& s) {
   std::unique_ptr<GradientBuckets> buckets = gradient_buckets(opt_g_->parameters());
   std::vector<std::vector<float>> parts(local_shards().size());
   std::vector<double> figures;
-  nn::Frozen judge_only(*d_);  // D's parameters get no gradients here
+  FrozenParams judge_only(opt_d_->parameters());  // D's parameters get no gradients here
   Variable loss;
   for_each_shard(state.get(), [&](int k, size_t i) {
     const Tensor y = shard_rows(labels, k);

@@ -12,7 +12,7 @@ namespace nash {
 
 Tensor empty(const Shape& shape, DType dtype) {
   const uint64_t nbytes = checked_nbytes(shape, dtype_size(dtype), "empty");
-  auto storage = std::make_shared<Storage>(static_cast<size_t>(nbytes));
+  auto storage = make_storage(static_cast<size_t>(nbytes));
   return Tensor(std::move(storage), shape, contiguous_strides(shape), 0, dtype);
 }
 

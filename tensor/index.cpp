@@ -1,6 +1,7 @@
 // Joining and indexing: cat, stack, index_select, gather, and their adjoints index_add and
 // scatter_add, plus one_hot. Any dtype for the data; indices are int64 and range-checked.
 #include <cstring>
+#include <span>
 
 #include "tensor/kernels/dispatch.h"
 #include "tensor/ops.h"
@@ -35,6 +36,15 @@ int64_t offset_of(const Tensor& t, const Shape& pos) {
   for (size_t d = 0; d < pos.size(); ++d) o += pos[d] * t.strides()[d];
   return o;
 }
+// The index's values, read in place from a contiguous copy (the index itself when it is one):
+// no std::vector per call, so a training step's gathers take nothing from the heap.
+struct IndexValues {
+  Tensor values;
+  std::span<const int64_t> idx;
+  explicit IndexValues(const Tensor& index)
+      : values(index.contiguous()),
+        idx(values.data<int64_t>(), static_cast<size_t>(values.numel())) {}
+};
 }  // namespace
 
 Tensor cat(const std::vector<Tensor>& xs, int64_t dim) {
@@ -83,7 +93,8 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
   NASH_CHECK(index.dim() <= 1, "index_select: index must be 0-D or 1-D, got ", index.shape());
   NASH_CHECK(x.dim() > 0, "index_select: cannot index a 0-d tensor");
   dim = wrap_dim_of(x, dim, "index_select");
-  const std::vector<int64_t> idx = index.values<int64_t>();
+  const IndexValues index_values(index);
+  const std::span<const int64_t> idx = index_values.idx;
   const int64_t size = x.shape()[dim];
   for (int64_t i : idx)
     NASH_CHECK(i >= 0 && i < size, "index_select: index ", i, " out of range for dim ", dim,
@@ -144,7 +155,8 @@ Tensor index_add(const Shape& shape, int64_t dim, const Tensor& index, const Ten
   Tensor out = zeros(shape, src.dtype());
   NASH_CHECK(out.dim() > 0, "index_add: result shape must have at least one dim");
   dim = wrap_dim_of(out, dim, "index_add");
-  const std::vector<int64_t> idx = index.values<int64_t>();
+  const IndexValues index_values(index);
+  const std::span<const int64_t> idx = index_values.idx;
   Shape expect = shape;
   expect[dim] = static_cast<int64_t>(idx.size());
   NASH_CHECK(src.shape() == expect, "index_add: src is ", src.shape(), ", expected ", expect,
@@ -202,7 +214,8 @@ Tensor scatter_add(const Shape& shape, int64_t dim, const Tensor& index, const T
 
 Tensor one_hot(const Tensor& index, int64_t num_classes, DType dtype) {
   check_index(index, "one_hot");
-  const std::vector<int64_t> idx = index.values<int64_t>();
+  const IndexValues index_values(index);
+  const std::span<const int64_t> idx = index_values.idx;
   if (num_classes == -1) {  // infer, like torch
     num_classes = 0;
     for (int64_t i : idx) num_classes = std::max(num_classes, i + 1);

@@ -102,13 +102,13 @@ Tensor& axpy_(Tensor& x, double alpha, const Tensor& y);
 // float32 sums add short float blocks (8 values per SIMD lane) and carry the block sums in
 // double, so millions of elements stay accurate (10M x 0.1f: relative error < 1e-6).
 Tensor sum(const Tensor& x);
-Tensor sum(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim = false);
+Tensor sum(const Tensor& x, const Shape& dims, bool keepdim = false);
 Tensor mean(const Tensor& x);
-Tensor mean(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim = false);
-Tensor amax(const Tensor& x, const std::vector<int64_t>& dims = {}, bool keepdim = false);
-Tensor amin(const Tensor& x, const std::vector<int64_t>& dims = {}, bool keepdim = false);
+Tensor mean(const Tensor& x, const Shape& dims, bool keepdim = false);
+Tensor amax(const Tensor& x, const Shape& dims = {}, bool keepdim = false);
+Tensor amin(const Tensor& x, const Shape& dims = {}, bool keepdim = false);
 // Variance with Bessel's correction by default (correction = 1), like torch.var.
-Tensor var(const Tensor& x, const std::vector<int64_t>& dims = {}, int64_t correction = 1,
+Tensor var(const Tensor& x, const Shape& dims = {}, int64_t correction = 1,
            bool keepdim = false);
 Tensor argmax(const Tensor& x, int64_t dim, bool keepdim = false);  // int64 indices
 Tensor argmin(const Tensor& x, int64_t dim, bool keepdim = false);

@@ -8,6 +8,7 @@
 #include <numbers>
 
 #include "tensor/kernels/dispatch.h"
+#include "tensor/kernels/parallel_for.h"
 #include "tensor/ops.h"
 #include "tensor/parallel.h"
 
@@ -48,11 +49,10 @@ template <class T, class Fill>
 void fill_blocks(T* out, int64_t n, int64_t per, uint64_t key, uint64_t start, Fill&& fill) {
   const int64_t blocks = (n + per - 1) / per;
   const int nt = get_num_threads();
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1 && n >= (1 << 20))
-  for (int64_t b = 0; b < blocks; ++b) {
+  kernels::parallel_for(blocks, n >= (1 << 20), nt, [&](int64_t b) {
     const auto r = philox4x32(key, start + static_cast<uint64_t>(b));
     fill(r, out + b * per, std::min(per, n - b * per));
-  }
+  });
 }
 
 void check_shape(const Shape& shape, const char* op) { numel_of(shape, op); }

@@ -10,6 +10,7 @@
 
 #include "tensor/kernels/elementwise.h"
 #include "tensor/kernels/functors.h"
+#include "tensor/kernels/parallel_for.h"
 #include "tensor/kernels/reduce.h"
 #include "tensor/ops.h"
 #include "tensor/parallel.h"
@@ -39,16 +40,17 @@ void inner_reduce(const T* x, T* out, int64_t K, int64_t R, Kind kind) {
   const int nt = get_num_threads();
   const bool par = nt > 1 && K * R >= kParallelMin;
   if (chunks == 1) {
-#pragma omp parallel for num_threads(nt) schedule(static) if (par)
-    for (int64_t k = 0; k < K; ++k) out[k] = static_cast<T>(reduce_piece(x + k * R, R, kind));
+    kernels::parallel_for(K, par, nt,
+                          [&](int64_t k) { out[k] = static_cast<T>(reduce_piece(x + k * R, R, kind)); });
     return;
   }
-  std::vector<double> part(static_cast<size_t>(K * chunks));
-#pragma omp parallel for num_threads(nt) schedule(static) if (par)
-  for (int64_t i = 0; i < K * chunks; ++i) {
+  // Partial results in a cached storage block (no heap allocation in a training loop).
+  const Tensor part_storage = empty({K * chunks}, DType::Float64);
+  double* part = part_storage.data<double>();
+  kernels::parallel_for(K * chunks, par, nt, [&](int64_t i) {
     const int64_t k = i / chunks, c = i % chunks;
     part[i] = reduce_piece(x + k * R + c * kChunk, std::min(kChunk, R - c * kChunk), kind);
-  }
+  });
   for (int64_t k = 0; k < K; ++k) {
     double acc = part[k * chunks];
     for (int64_t c = 1; c < chunks; ++c) acc = combine(kind, acc, part[k * chunks + c]);
@@ -63,13 +65,13 @@ void outer_reduce(const T* x, T* out, int64_t R, int64_t K, Kind kind) {
   constexpr int64_t kCols = 2048;
   const int64_t blocks = (K + kCols - 1) / kCols;
   const int nt = get_num_threads();
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1 && R * K >= kParallelMin)
-  for (int64_t b = 0; b < blocks; ++b) {
+  kernels::parallel_for(blocks, R * K >= kParallelMin, nt, [&](int64_t b) {
     const int64_t j0 = b * kCols, n = std::min(kCols, K - j0);
     T* o = out + j0;
     std::copy(x + j0, x + j0 + n, o);
     if (kind == Kind::Sum) {
-      std::vector<double> acc(o, o + n);
+      double acc[kCols];  // on the stack: no heap allocation per call
+      std::copy(o, o + n, acc);
       for (int64_t r0 = 1; r0 < R; r0 += 16) {
         const int64_t r1 = std::min(R, r0 + 16);
         std::copy(x + r0 * K + j0, x + r0 * K + j0 + n, o);
@@ -83,7 +85,7 @@ void outer_reduce(const T* x, T* out, int64_t R, int64_t K, Kind kind) {
         else kernels::zip(o, x + r * K + j0, o, n, fn::minimum);
       }
     }
-  }
+  });
 }
 
 struct Plan {
@@ -92,9 +94,9 @@ struct Plan {
   int64_t K = 1, R = 1;         // kept and reduced element counts
 };
 
-Plan make_plan(const Tensor& x, const std::vector<int64_t>& dims, const char* op) {
+Plan make_plan(const Tensor& x, const Shape& dims, const char* op) {
   const int64_t nd = x.dim();
-  std::vector<bool> red(nd, dims.empty());
+  SmallVector<uint8_t, 8> red(static_cast<size_t>(nd), dims.empty());  // no heap for <= 8 dims
   for (int64_t d : dims) {
     const int64_t w = kernels::wrap_dim_of(x, d, op);
     if (nd == 0) continue;
@@ -124,7 +126,7 @@ Shape concat_dims(const Shape& a, const Shape& b) {
   return r;
 }
 
-Tensor reduce(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim, const char* op,
+Tensor reduce(const Tensor& x, const Shape& dims, bool keepdim, const char* op,
               Kind kind) {
   kernels::check_float(x, op);
   const Plan p = make_plan(x, dims, op);
@@ -149,18 +151,18 @@ Tensor reduce(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim, c
 }  // namespace
 
 Tensor sum(const Tensor& x) { return reduce(x, {}, false, "sum", Kind::Sum); }
-Tensor sum(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
+Tensor sum(const Tensor& x, const Shape& dims, bool keepdim) {
   return reduce(x, dims, keepdim, "sum", Kind::Sum);
 }
-Tensor amax(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
+Tensor amax(const Tensor& x, const Shape& dims, bool keepdim) {
   return reduce(x, dims, keepdim, "amax", Kind::Max);
 }
-Tensor amin(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
+Tensor amin(const Tensor& x, const Shape& dims, bool keepdim) {
   return reduce(x, dims, keepdim, "amin", Kind::Min);
 }
 
 Tensor mean(const Tensor& x) { return mean(x, {}, false); }
-Tensor mean(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
+Tensor mean(const Tensor& x, const Shape& dims, bool keepdim) {
   kernels::check_float(x, "mean");
   const Plan p = make_plan(x, dims, "mean");
   Tensor s = reduce(x, dims, keepdim, "mean", Kind::Sum);
@@ -168,7 +170,7 @@ Tensor mean(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
 }
 
 // sum((x - mean)^2) / (R - correction), two passes.
-Tensor var(const Tensor& x, const std::vector<int64_t>& dims, int64_t correction, bool keepdim) {
+Tensor var(const Tensor& x, const Shape& dims, int64_t correction, bool keepdim) {
   kernels::check_float(x, "var");
   NASH_CHECK(correction >= 0, "var: correction must be >= 0, got ", correction);
   const Plan p = make_plan(x, dims, "var");
@@ -182,8 +184,7 @@ namespace {
 Tensor arg_extreme(const Tensor& x, int64_t dim, bool keepdim, const char* op, bool is_max) {
   kernels::check_defined(x, op);
   dim = kernels::wrap_dim_of(x, dim, op);
-  const std::vector<int64_t> dims = {dim};
-  const Plan p = make_plan(x, x.dim() == 0 ? std::vector<int64_t>{} : dims, op);
+  const Plan p = make_plan(x, x.dim() == 0 ? Shape{} : Shape{dim}, op);
   Tensor out = empty(keepdim ? p.keep_shape : p.out_shape, DType::Int64);
   if (p.K == 0) return out;
   NASH_CHECK(p.R > 0, op, ": cannot reduce over an empty dim of ", x.shape());
@@ -222,7 +223,7 @@ Tensor sum_to(const Tensor& x, const Shape& shape) {
   const Shape& xs = x.shape();
   NASH_CHECK(shape.size() <= xs.size(), "sum_to: cannot sum ", xs, " to ", shape);
   const size_t lead = xs.size() - shape.size();
-  std::vector<int64_t> dims;
+  Shape dims;
   for (size_t d = 0; d < xs.size(); ++d) {
     if (d < lead) {
       dims.push_back(static_cast<int64_t>(d));

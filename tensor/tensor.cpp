@@ -1,5 +1,5 @@
-// Storage (64-byte aligned, with a small cache of large blocks so that fresh multi-megabyte
-// outputs do not pay for page faults on every op), Tensor's members, and the shape helpers.
+// Storage (64-byte aligned, from a caching allocator so that a training step in steady state
+// neither calls malloc nor pays page faults), Tensor's members, and the shape helpers.
 // Views live in views.cpp, printing in print.cpp.
 #include "tensor/tensor.h"
 
@@ -8,8 +8,10 @@
 #include <cstring>
 #include <mutex>
 #include <new>
-#include <unordered_map>
 
+#include <sys/mman.h>
+
+#include "tensor/block_pool.h"
 #include "tensor/checked_size.h"
 #include "tensor/kernels/dispatch.h"
 #include "tensor/kernels/loop.h"
@@ -37,18 +39,36 @@ const char* dtype_name(DType dtype) {
 
 std::string shape_str(const Shape& shape) { return detail::concat(shape); }
 
-// ---- storage: aligned blocks, large ones cached for reuse ------------------------------------
+// ---- storage: aligned blocks, cached for reuse on free lists by size class ---------------------
 namespace {
 constexpr size_t kAlign = 64;
-constexpr size_t kCacheMin = size_t{1} << 16;  // blocks of 64 KiB and more are cached on free
+constexpr size_t kSmallMax = size_t{1} << 16;           // 64-byte classes up to here
+constexpr int kSmallClasses = kSmallMax / kAlign;       // 1024
+constexpr int kClasses = kSmallClasses + 8 * 48;        // then 8 per power of two, to 2^64
+
+struct FreeBlock {
+  FreeBlock* next;
+  bool trimmed;  // pages past the first given back (madvise): not resident while cached
+};
+
+// Cached blocks of kTrimMin and more stay resident up to `resident_limit` bytes
+// (NASH_CACHE_RESIDENT_BYTES, default 8 MiB); past it, such a block entering the cache keeps its
+// address but gives its pages (all but the first, which holds this header) back to the system,
+// so big activations cached between steps do not raise the peak: reusing one costs page faults,
+// not an allocation. Smaller blocks (an MLP's weights and gradients) always stay resident.
+constexpr size_t kTrimMin = size_t{4} << 20;
 
 struct BlockCache {
   std::mutex mutex;
-  std::unordered_map<size_t, std::vector<void*>> free_blocks;  // by rounded size
+  FreeBlock* lists[kClasses] = {};
   size_t cached = 0;
-  size_t limit = size_t{1} << 30;  // NASH_CACHE_BYTES overrides
+  size_t resident = 0;  // bytes of cached blocks of kTrimMin and more whose pages are kept
+  size_t limit = size_t{256} << 20;           // NASH_CACHE_BYTES overrides
+  size_t resident_limit = size_t{8} << 20;    // NASH_CACHE_RESIDENT_BYTES overrides
   BlockCache() {
     if (const char* env = std::getenv("NASH_CACHE_BYTES")) limit = std::strtoull(env, nullptr, 10);
+    if (const char* env = std::getenv("NASH_CACHE_RESIDENT_BYTES"))
+      resident_limit = std::strtoull(env, nullptr, 10);
   }
 };
 BlockCache& cache() {
@@ -56,59 +76,112 @@ BlockCache& cache() {
   return *c;
 }
 
-// Sizes round up to 64 bytes; large ones to 1/8 of their power of two, so a few classes serve
-// all sizes with at most 12.5% slack.
+// Sizes round up to 64 bytes; from 64 KiB on to 1/8 of their power of two, so a few classes
+// serve all sizes with at most 12.5% slack.
 size_t round_size(size_t n) {
   n = std::max<size_t>(n, kAlign);
   n = (n + kAlign - 1) / kAlign * kAlign;
-  if (n < kCacheMin) return n;
+  if (n < kSmallMax) return n;
   size_t p = size_t{1} << (63 - __builtin_clzll(n));
   size_t step = p / 8;
   return (n + step - 1) / step * step;
 }
 
+// The free list of a rounded size, and back.
+int class_of(size_t n) {
+  if (n < kSmallMax) return static_cast<int>(n / kAlign);
+  const int k = 63 - __builtin_clzll(n);  // n in [2^k, 2^(k+1)), k >= 16
+  const size_t p = size_t{1} << k;
+  return kSmallClasses + (k - 16) * 8 + static_cast<int>((n - p) / (p / 8));
+}
+size_t class_size(int c) {
+  if (c < kSmallClasses) return static_cast<size_t>(c) * kAlign;
+  const int k = 16 + (c - kSmallClasses) / 8;
+  const size_t p = size_t{1} << k;
+  return p + static_cast<size_t>((c - kSmallClasses) % 8) * (p / 8);
+}
+
+// Blocks from 256 KiB on are mapped from the system directly and unmapped when released, so
+// their pages go back at once. From malloc they would stay in its heap: glibc raises its mmap
+// threshold to the largest block freed (up to 32 MiB), after which such blocks come from the
+// heap and a freed one keeps its pages resident while smaller requests fragment around it.
+constexpr size_t kMapMin = size_t{1} << 18;
+
+void* system_allocate(size_t n) {
+  if (n < kMapMin) return std::aligned_alloc(kAlign, n);
+  void* p = mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  return p == MAP_FAILED ? nullptr : p;  // page aligned, so 64-byte aligned
+}
+
+void system_free(void* p, size_t n) {
+  if (n < kMapMin)
+    std::free(p);
+  else
+    munmap(p, n);
+}
+
+void free_cached(BlockCache& c) {  // with c.mutex held
+  for (int k = 0; k < kClasses; ++k)
+    while (FreeBlock* b = c.lists[k]) {
+      c.lists[k] = b->next;
+      system_free(b, class_size(k));
+    }
+  c.cached = 0;
+  c.resident = 0;
+}
+
 void* allocate(size_t n) {
-  if (n >= kCacheMin) {
+  {
     BlockCache& c = cache();
     std::lock_guard<std::mutex> lock(c.mutex);
-    auto it = c.free_blocks.find(n);
-    if (it != c.free_blocks.end() && !it->second.empty()) {
-      void* p = it->second.back();
-      it->second.pop_back();
+    FreeBlock*& head = c.lists[class_of(n)];
+    if (FreeBlock* b = head) {
+      head = b->next;
       c.cached -= n;
-      return p;
+      if (n >= kTrimMin && !b->trimmed) c.resident -= n;
+      return b;
     }
   }
-  void* p = std::aligned_alloc(kAlign, n);
+  void* p = system_allocate(n);
   if (!p) {
     empty_cache();
-    p = std::aligned_alloc(kAlign, n);
+    p = system_allocate(n);
   }
   NASH_CHECK(p != nullptr, "empty: cannot allocate ", n, " bytes");
   return p;
 }
 
 void release(void* p, size_t n) {
-  if (n >= kCacheMin) {
+  {
     BlockCache& c = cache();
     std::lock_guard<std::mutex> lock(c.mutex);
     if (c.cached + n <= c.limit) {
-      c.free_blocks[n].push_back(p);
+      auto* b = static_cast<FreeBlock*>(p);
+      b->trimmed = false;
+      if (n >= kTrimMin) {
+        if (c.resident + n <= c.resident_limit) {
+          c.resident += n;
+        } else {
+          constexpr size_t kPage = 4096;  // mapped blocks: page aligned, many pages long
+          madvise(static_cast<char*>(p) + kPage, n - kPage, MADV_DONTNEED);
+          b->trimmed = true;
+        }
+      }
+      FreeBlock*& head = c.lists[class_of(n)];
+      b->next = head;
+      head = b;
       c.cached += n;
       return;
     }
   }
-  std::free(p);
+  system_free(p, n);
 }
 }  // namespace
 
 void empty_cache() {
   BlockCache& c = cache();
   std::lock_guard<std::mutex> lock(c.mutex);
-  for (auto& [size, blocks] : c.free_blocks)
-    for (void* p : blocks) std::free(p);
-  c.free_blocks.clear();
-  c.cached = 0;
+  free_cached(c);
 }
 
 size_t cached_bytes() {
@@ -124,6 +197,10 @@ Storage::Storage(size_t nbytes) {
 }
 
 Storage::~Storage() { release(data_, nbytes_); }
+
+std::shared_ptr<Storage> make_storage(size_t nbytes) {
+  return std::allocate_shared<Storage>(PoolAllocator<Storage>(), nbytes);
+}
 
 // ---- shape helpers -----------------------------------------------------------------------------
 int64_t numel_of(const Shape& shape, const char* op) { return checked_numel(shape, op); }

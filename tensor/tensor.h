@@ -22,10 +22,12 @@
 #include <vector>
 
 #include "tensor/error.h"
+#include "tensor/small_vector.h"
 
 namespace nash {
 
-using Shape = std::vector<int64_t>;
+// Sizes, strides and dim lists: up to 6 entries live inside the object (no heap allocation).
+using Shape = SmallVector<int64_t, 6>;
 
 enum class DType : uint8_t { Float32, Float64, Int64 };
 size_t dtype_size(DType dtype);
@@ -52,8 +54,18 @@ class Storage {
   std::atomic<uint64_t> version_{0};
 };
 
-// Storage keeps freed blocks of 64 KiB and more for reuse (up to 1 GiB, or NASH_CACHE_BYTES), so
-// fresh outputs of large ops skip the allocator and its page faults. empty_cache() frees them.
+// A new storage of at least nbytes (the header from the small-block pool, the bytes from the
+// cache below): what every fresh tensor is made with.
+std::shared_ptr<Storage> make_storage(size_t nbytes);
+
+// The caching allocator behind Storage (like PyTorch's CPU caching allocator): freed blocks are
+// kept on free lists by size class (64-byte steps up to 64 KiB, then eighths of a power of two)
+// and handed out again, so a training step in steady state takes no memory from the system.
+// Blocks from 256 KiB on are mapped directly, and past NASH_CACHE_RESIDENT_BYTES (8 MiB) of
+// blocks of 4 MiB and more cached, such a block gives its pages back (madvise) so the cache does
+// not raise the peak.
+// The cache holds at most NASH_CACHE_BYTES (default 256 MiB) of free blocks; past that, freed
+// blocks go back to the system. empty_cache() frees every cached block.
 void empty_cache();
 size_t cached_bytes();
 

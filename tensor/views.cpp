@@ -96,7 +96,7 @@ Tensor permute(const Tensor& x, const Shape& dims) {
   NASH_CHECK(static_cast<int64_t>(dims.size()) == x.dim(), "permute: ", dims.size(),
              " dims given for a tensor of ", x.dim(), " dims ", x.shape());
   Shape shape(dims.size()), strides(dims.size());
-  std::vector<bool> seen(dims.size(), false);
+  SmallVector<uint8_t, 8> seen(dims.size(), 0);  // no heap for <= 8 dims
   for (size_t i = 0; i < dims.size(); ++i) {
     int64_t d = wrap_dim_of(x, dims[i], "permute");
     NASH_CHECK(!seen[d], "permute: dim ", dims[i], " repeated in ", dims);

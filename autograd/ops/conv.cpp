@@ -19,8 +19,8 @@ Tensor value_or_none(const Variable& b) { return b.defined() ? b.value() : Tenso
 //   dx = conv2d_backward_input(dy, w), dw = conv2d_backward_weight(dy, x), db = sum_{N,OH,OW} dy
 Variable conv2d(const Variable& x, const Variable& w, const Variable& b, const Conv2dArgs& args) {
   Tensor y = nash::conv2d(x.value(), w.value(), value_or_none(b), args);
-  std::vector<Variable> inputs{x, w};
-  std::vector<Derivative> derivatives{
+  OpInputs inputs{x, w};
+  OpDerivatives derivatives{
       [w, sx = x.shape(), args](const Variable& dy) {
         return conv2d_backward_input(dy, w, sx, args);
       },
@@ -87,8 +87,8 @@ Variable conv2d_backward_weight(const Variable& dy, const Variable& x, const Sha
 Variable conv_transpose2d(const Variable& x, const Variable& w, const Variable& b,
                           const Conv2dArgs& args, std::array<int64_t, 2> output_padding) {
   Tensor y = nash::conv_transpose2d(x.value(), w.value(), value_or_none(b), args, output_padding);
-  std::vector<Variable> inputs{x, w};
-  std::vector<Derivative> derivatives{
+  OpInputs inputs{x, w};
+  OpDerivatives derivatives{
       [w, args](const Variable& dy) { return conv2d(dy, w, Variable(), args); },
       [x, sw = w.shape(), args](const Variable& dy) {
         return conv2d_backward_weight(x, dy, sw, args);

@@ -45,8 +45,8 @@ Variable linear(const Variable& x, const Variable& w, const Variable& b) {
   Tensor y = empty({x.size(0), w.size(0)}, x.dtype());
   if (b.defined()) copy_(y, b.value());
   matmul_out(y, x.value(), w.value().t(), 1.0, b.defined() ? 1.0 : 0.0);
-  std::vector<Variable> inputs{x, w};
-  std::vector<Derivative> derivatives{
+  OpInputs inputs{x, w};
+  OpDerivatives derivatives{
       [w](const Variable& dy) { return matmul(dy, w); },
       [x](const Variable& dy) { return matmul(transpose(dy, 0, 1), x); }};
   if (b.defined()) {

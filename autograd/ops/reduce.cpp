@@ -12,7 +12,7 @@ namespace {
 Variable constant(const Tensor& t) { return Variable(t, false); }
 
 // x's shape with the reduced dims set to 1 (dims empty = all), e.g. [N, D] over {1} -> [N, 1].
-Shape kept_shape(const Shape& shape, const std::vector<int64_t>& dims, const char* op) {
+Shape kept_shape(const Shape& shape, const Shape& dims, const char* op) {
   Shape kept = shape;
   if (dims.empty()) {
     for (auto& s : kept) s = 1;
@@ -22,13 +22,13 @@ Shape kept_shape(const Shape& shape, const std::vector<int64_t>& dims, const cha
   return kept;
 }
 
-int64_t reduced_count(const Shape& shape, const std::vector<int64_t>& dims, const char* op) {
+int64_t reduced_count(const Shape& shape, const Shape& dims, const char* op) {
   return numel_of(shape) / std::max<int64_t>(1, numel_of(kept_shape(shape, dims, op)));
 }
 }  // namespace
 
 // y = sum over dims;  dx = dy broadcast back to x's shape
-Variable sum(const Variable& x, const std::vector<int64_t>& dims, bool keepdim) {
+Variable sum(const Variable& x, const Shape& dims, bool keepdim) {
   Shape kept = kept_shape(x.shape(), dims, "sum");
   return make_op("sum", nash::sum(x.value(), dims, keepdim), {x},
                  {[kept, sx = x.shape()](const Variable& dy) {
@@ -37,14 +37,14 @@ Variable sum(const Variable& x, const std::vector<int64_t>& dims, bool keepdim) 
 }
 
 // mean = sum / count
-Variable mean(const Variable& x, const std::vector<int64_t>& dims, bool keepdim) {
+Variable mean(const Variable& x, const Shape& dims, bool keepdim) {
   int64_t n = reduced_count(x.shape(), dims, "mean");
   NASH_CHECK(n > 0, "mean: cannot average over zero elements of ", x.shape());
   return sum(x, dims, keepdim) / static_cast<double>(n);
 }
 
 // var = sum((x - mean)^2) / (count - correction)
-Variable var(const Variable& x, const std::vector<int64_t>& dims, int64_t correction, bool keepdim) {
+Variable var(const Variable& x, const Shape& dims, int64_t correction, bool keepdim) {
   int64_t n = reduced_count(x.shape(), dims, "var");
   NASH_CHECK(n - correction > 0, "var: ", n, " elements with correction ", correction,
              " leave no degrees of freedom for ", x.shape());
@@ -53,14 +53,14 @@ Variable var(const Variable& x, const std::vector<int64_t>& dims, int64_t correc
 }
 
 // std = sqrt(var)
-Variable std(const Variable& x, const std::vector<int64_t>& dims, int64_t correction, bool keepdim) {
+Variable std(const Variable& x, const Shape& dims, int64_t correction, bool keepdim) {
   return sqrt(var(x, dims, correction, keepdim));
 }
 
 namespace {
 // The 2-norm y = sqrt(sum x^2) over dims;  dx = x dy / y, and 0 where y = 0 (torch's choice: the
 // gradient of |x| at 0). y + [y == 0] keeps the division finite there, where x is 0 anyway.
-Variable norm2(const Variable& x, const std::vector<int64_t>& dims, bool keepdim) {
+Variable norm2(const Variable& x, const Shape& dims, bool keepdim) {
   Tensor y = nash::sqrt(nash::sum(nash::square(x.value()), dims, keepdim));
   Shape kept = kept_shape(x.shape(), dims, "norm");
   return make_op("norm", std::move(y), {x},
@@ -71,7 +71,7 @@ Variable norm2(const Variable& x, const std::vector<int64_t>& dims, bool keepdim
 }
 }  // namespace
 
-Variable norm(const Variable& x, double p, const std::vector<int64_t>& dims, bool keepdim) {
+Variable norm(const Variable& x, double p, const Shape& dims, bool keepdim) {
   NASH_CHECK(p == 1.0 || p == 2.0 || p == kInf, "norm: p must be 1, 2 or infinity, got ", p,
              " (input ", x.shape(), ")");
   if (p == 1.0) return sum(abs(x), dims, keepdim);
@@ -81,7 +81,7 @@ Variable norm(const Variable& x, double p, const std::vector<int64_t>& dims, boo
 
 namespace {
 // amax/amin: dy flows to the extreme element(s), split evenly among ties (like torch.amax).
-Variable extreme(const char* op, const Variable& x, const std::vector<int64_t>& dims,
+Variable extreme(const char* op, const Variable& x, const Shape& dims,
                  bool keepdim, bool is_max) {
   Tensor y = is_max ? nash::amax(x.value(), dims, true) : nash::amin(x.value(), dims, true);
   Tensor hit = nash::eq(x.value(), y);  // [x.shape] 0/1
@@ -94,15 +94,15 @@ Variable extreme(const char* op, const Variable& x, const std::vector<int64_t>& 
 }
 }  // namespace
 
-Variable amax(const Variable& x, const std::vector<int64_t>& dims, bool keepdim) {
+Variable amax(const Variable& x, const Shape& dims, bool keepdim) {
   return extreme("amax", x, dims, keepdim, true);
 }
-Variable amin(const Variable& x, const std::vector<int64_t>& dims, bool keepdim) {
+Variable amin(const Variable& x, const Shape& dims, bool keepdim) {
   return extreme("amin", x, dims, keepdim, false);
 }
 
 // logsumexp = m + log(sum(exp(x - m))), m = max(x) held constant (it cancels in the gradient)
-Variable logsumexp(const Variable& x, const std::vector<int64_t>& dims, bool keepdim) {
+Variable logsumexp(const Variable& x, const Shape& dims, bool keepdim) {
   Tensor m = nash::amax(x.value(), dims, true);
   m = nash::where(nash::eq(nash::abs(m), INFINITY), zeros_like(m), m);  // all -inf rows stay -inf
   Variable shifted = x - constant(m);

@@ -103,18 +103,23 @@ Variable sum_to(const Variable& x, const Shape& shape) {
 // dx_i = narrow(dy, dim, offset_i, size_i)
 Variable cat(const std::vector<Variable>& xs, int64_t dim) {
   NASH_CHECK(!xs.empty(), "cat: expected at least one variable");
-  std::vector<Tensor> values;
+  // The values in a per-thread list kept between calls (cleared on the way out): no heap
+  // allocation per cat in a training loop.
+  thread_local std::vector<Tensor> values;
+  struct Clear {
+    ~Clear() { values.clear(); }
+  } clear_values;
   for (const auto& x : xs) values.push_back(x.value());
   Tensor y = nash::cat(values, dim);
   int64_t d = wrap_dim(dim, xs[0].dim(), "cat");
-  std::vector<Derivative> derivatives;
+  OpDerivatives derivatives;
   int64_t offset = 0;
   for (const auto& x : xs) {
     int64_t len = x.size(d);
     derivatives.push_back([d, offset, len](const Variable& dy) { return narrow(dy, d, offset, len); });
     offset += len;
   }
-  return make_op("cat", std::move(y), xs, std::move(derivatives));
+  return make_op("cat", std::move(y), OpInputs(xs.begin(), xs.end()), std::move(derivatives));
 }
 
 Variable stack(const std::vector<Variable>& xs, int64_t dim) {
@@ -186,7 +191,7 @@ Variable repeat(const Variable& x, const Shape& reps) {
 }
 
 // y = x reversed along dims (index_select with n-1 .. 0 per dim);  dx = dy reversed the same way
-Variable flip(const Variable& x, const std::vector<int64_t>& dims) {
+Variable flip(const Variable& x, const Shape& dims) {
   Variable y = x;
   std::vector<bool> seen(x.dim(), false);
   for (int64_t dim : dims) {

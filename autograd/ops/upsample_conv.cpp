@@ -15,8 +15,8 @@ namespace nash {
 //   db = sum_{N,2H,2W} dy
 Variable upsample_conv2d(const Variable& x, const Variable& w, const Variable& b) {
   Tensor y = nash::upsample_conv2d(x.value(), w.value(), b.defined() ? b.value() : Tensor());
-  std::vector<Variable> inputs{x, w};
-  std::vector<Derivative> derivatives{
+  OpInputs inputs{x, w};
+  OpDerivatives derivatives{
       [w](const Variable& dy) { return upsample_conv2d_backward_input(dy, w); },
       [x](const Variable& dy) { return upsample_conv2d_backward_weight(dy, x); }};
   if (b.defined()) {

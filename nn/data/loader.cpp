@@ -52,7 +52,18 @@ void DataLoader::make_order() {
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
   Rng rng(z ^ (z >> 31));
-  order_ = from_vector(rng.permutation(size()), {size()});
+  // Rng::permutation's Fisher-Yates (the same draws, so the same order), written into the order
+  // tensor in place: a new epoch in a training loop allocates nothing.
+  const int64_t n = size();
+  if (!order_.defined() || order_.numel() != n || order_.storage().use_count() != 1)
+    order_ = empty({n}, DType::Int64);
+  int64_t* p = order_.data<int64_t>();
+  for (int64_t i = 0; i < n; ++i) p[i] = i;
+  for (int64_t i = n - 1; i > 0; --i) {
+    const auto r = philox4x32(rng.seed(), rng.reserve(1));
+    const uint64_t x = (static_cast<uint64_t>(r[1]) << 32) | r[0];
+    std::swap(p[i], p[x % static_cast<uint64_t>(i + 1)]);
+  }
 }
 
 Batch DataLoader::next() {

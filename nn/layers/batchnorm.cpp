@@ -64,7 +64,7 @@ Variable BatchNorm::forward(const Variable& x) {
              type_name(), "(", extra_repr(), "): expected input ", expected_, " with C = ", c,
              ", got ", x.shape());
   // Reduce over every dim but the channels; parameters broadcast as [1, C, 1, ...].
-  std::vector<int64_t> dims{0};
+  Shape dims{0};
   Shape param_shape(static_cast<size_t>(x.dim()), 1);
   param_shape[1] = c;
   for (int64_t d = 2; d < x.dim(); ++d) dims.push_back(d);

@@ -2,6 +2,8 @@
 // by routing that row's outputs through a detached copy (same values, no gradient).
 #include "nn/layers/embedding.h"
 
+#include <span>
+
 #include "tensor/ops.h"
 
 namespace nash::nn {
@@ -36,7 +38,9 @@ Variable Embedding::forward(const Tensor& indices) {
   NASH_CHECK(indices.defined() && indices.dtype() == DType::Int64, "Embedding(", extra_repr(),
              "): expected int64 indices, got ",
              indices.defined() ? dtype_name(indices.dtype()) : "an undefined tensor");
-  const std::vector<int64_t> idx = indices.values<int64_t>();
+  // Read in place (a contiguous view or copy from the storage cache): no heap allocation per call.
+  const Tensor flat = indices.contiguous();
+  const std::span<const int64_t> idx(flat.data<int64_t>(), static_cast<size_t>(flat.numel()));
   for (int64_t i : idx)
     NASH_CHECK(i >= 0 && i < options.num_embeddings, "Embedding(", extra_repr(),
                "): index ", i, " is out of range [0, ", options.num_embeddings, ") in indices ",

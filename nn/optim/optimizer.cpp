@@ -60,11 +60,11 @@ void Optimizer::zero_grad() {
 
 double Optimizer::lr() const { return option_values().at("lr"); }
 
+// Every optimizer checks lr alone (finite, >= 0), so the rate changes without rebuilding the
+// named options: a schedule sets it every step.
 void Optimizer::set_lr(double lr) {
-  OptionValues values = option_values();
-  values["lr"] = lr;
-  check_option_values(values);
-  assign_option_values(values);
+  check_nonnegative_option(type_name_, "lr", lr);
+  assign_lr(lr);
 }
 
 const ParamState& Optimizer::state(size_t index) const {

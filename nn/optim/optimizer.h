@@ -70,6 +70,7 @@ class Optimizer {
   // returns the state keys a stepped parameter holds under them ("step" included if any).
   virtual std::vector<std::string> check_option_values(const OptionValues& values) const = 0;
   virtual void assign_option_values(const OptionValues& values) = 0;  // already checked
+  virtual void assign_lr(double lr) = 0;  // already checked (set_lr: once a step, no allocation)
 
  private:
   // Parses and checks a state dict; returns its options and, if `state` is given, fills it with
@@ -120,6 +121,7 @@ class OptimizerWith : public Optimizer {
     return check_options(options_of(values));
   }
   void assign_option_values(const OptionValues& values) final { options_ = options_of(values); }
+  void assign_lr(double lr) final { options_.lr = lr; }
 
  private:
   static OptionValues values_of(const Options& o) {
