@@ -89,9 +89,9 @@ struct Engine {
   // backward() only: how many of a leaf's consumers are still to be visited. A leaf whose count
   // reaches zero holds its whole gradient and is finished at once, not at its own place in the
   // order (which may be at the very end: a leaf found early in the walk comes late in it).
-  std::unordered_map<VariableImpl*, size_t> pending_consumers;
+  PoolMap<VariableImpl*, size_t> pending_consumers;
 
-  void count_leaf_consumers(const std::vector<ImplPtr>& order) {
+  void count_leaf_consumers(const PoolVector<ImplPtr>& order) {
     for (const auto& impl : order) {
       const Node* node = impl->grad_fn.get();
       if (!node || node->released) continue;

@@ -13,6 +13,7 @@
 // of the shards (for_each_shard); gradient buckets start the sum while backward still runs.
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <optional>
 
 #include "gan/distributed.h"
@@ -164,11 +165,11 @@ void Run::discriminator_step(StepStats& s) {
   if (sharded()) state = std::make_unique<ShardState>(std::vector<nn::Module*>{g_.get(), d_.get()}, local_shards(),
                                          sync_batchnorm());
   std::unique_ptr<GradientBuckets> buckets = gradient_buckets(opt_d_->parameters());
-  std::vector<std::vector<float>> parts(local_shards().size());
+  std::vector<std::vector<float>> parts(state ? local_shards().size() : 0);  // shards' packed gradients
   std::vector<double> figures;
   bool penalised = false;
   Variable loss, real_out, fake_out;  // unsharded: for the figures
-  for_each_shard(state.get(), [&](int k, size_t i) {
+  auto shard_step = [&](int k, size_t i) {
     const Tensor x = shard_rows(real.x, k), y = shard_rows(labels, k), fake_y = shard_rows(fake_labels, k);
     Tensor fake;
     {
@@ -214,7 +215,8 @@ void Run::discriminator_step(StepStats& s) {
     figures = mine;
     parts[i] = pack_shard(buckets ? std::vector<Variable>{} : opt_d_->parameters(),
                           float_buffers({g_.get(), d_.get()}), mine);
-  });
+  };
+  for_each_shard(state.get(), std::ref(shard_step));  // by reference: no copy on the heap
   rng_.set_state(rng_.seed(), penalty_block + static_cast<uint64_t>(sharded() ? shards_->shards() : 1) * penalty_blocks);
   if (state) {
     state->finish();
@@ -252,11 +254,11 @@ void Run::generator_step(StepStats& s) {
   if (sharded()) state = std::make_unique<ShardState>(std::vector<nn::Module*>{g_.get(), d_.get()}, local_shards(),
                                          sync_batchnorm());
   std::unique_ptr<GradientBuckets> buckets = gradient_buckets(opt_g_->parameters());
-  std::vector<std::vector<float>> parts(local_shards().size());
+  std::vector<std::vector<float>> parts(state ? local_shards().size() : 0);  // shards' packed gradients
   std::vector<double> figures;
   FrozenParams judge_only(opt_d_->parameters());  // D's parameters get no gradients here
   Variable loss;
-  for_each_shard(state.get(), [&](int k, size_t i) {
+  auto shard_step = [&](int k, size_t i) {
     const Tensor y = shard_rows(labels, k);
     Variable fake = g_->generate(Variable(shard_rows(z, k)), y);  // recorded: G is trained
     Rng augment_rng = augment_draws(Phase::G, k);
@@ -272,7 +274,8 @@ void Run::generator_step(StepStats& s) {
     figures = {l.item() * weight};
     parts[i] = pack_shard(buckets ? std::vector<Variable>{} : opt_g_->parameters(),
                           float_buffers({g_.get(), d_.get()}), figures);
-  });
+  };
+  for_each_shard(state.get(), std::ref(shard_step));  // by reference: no copy on the heap
   if (state) {
     state->finish();
     if (buckets) buckets->finish();

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "tensor/creation.h"
+#include "tensor/kernels/parallel_for.h"
 #include "tensor/kernels/dispatch.h"
 #include "tensor/kernels/map.h"
 #include "tensor/parallel.h"
@@ -76,8 +77,7 @@ ChannelStats batch_norm_stats(const Tensor& x_in) {
     T* vp = s.var.data<T>();
     const int nt = get_num_threads();
     const double m = static_cast<double>(l.N * l.P);
-#pragma omp parallel for schedule(static) num_threads(nt) if (parallel(nt, l.C, x.numel()))
-    for (int64_t c = 0; c < l.C; ++c) {
+    kernels::parallel_for(l.C, parallel(nt, l.C, x.numel()), nt, [&](int64_t c) {
       double total = 0;
       for (int64_t n = 0; n < l.N; ++n) {
         const T* p = xp + (n * l.C + c) * l.P;
@@ -94,7 +94,7 @@ ChannelStats batch_norm_stats(const Tensor& x_in) {
       }
       mp[c] = mean;
       vp[c] = static_cast<T>(sq / m);
-    }
+    });
   });
   return s;
 }
@@ -113,11 +113,10 @@ Tensor batch_norm_normalize(const Tensor& x_in, const Tensor& scale_in, const Te
     const T* b = shift.data<T>();
     T* yp = y.data<T>();
     const int nt = get_num_threads();
-#pragma omp parallel for schedule(static) num_threads(nt) if (parallel(nt, l.N * l.C, x.numel()))
-    for (int64_t plane = 0; plane < l.N * l.C; ++plane) {
+    kernels::parallel_for(l.N * l.C, parallel(nt, l.N * l.C, x.numel()), nt, [&](int64_t plane) {
       const T s = a[plane % l.C], t = b[plane % l.C];
       kernels::map(xp + plane * l.P, yp + plane * l.P, l.P, [s, t](auto v) { return v * s + t; });
-    }
+    });
   });
   return y;
 }
@@ -139,8 +138,7 @@ ChannelGradSums batch_norm_backward_sums(const Tensor& dy_in, const Tensor& x_in
     T* sd = s.dy.data<T>();
     T* sx = s.dy_xc.data<T>();
     const int nt = get_num_threads();
-#pragma omp parallel for schedule(static) num_threads(nt) if (parallel(nt, l.C, x.numel()))
-    for (int64_t c = 0; c < l.C; ++c) {
+    kernels::parallel_for(l.C, parallel(nt, l.C, x.numel()), nt, [&](int64_t c) {
       double total = 0, cross = 0;
       const T mu = mp[c];
       for (int64_t n = 0; n < l.N; ++n) {
@@ -153,7 +151,7 @@ ChannelGradSums batch_norm_backward_sums(const Tensor& dy_in, const Tensor& x_in
       }
       sd[c] = static_cast<T>(total);
       sx[c] = static_cast<T>(cross);
-    }
+    });
   });
   return s;
 }
@@ -174,13 +172,12 @@ Tensor batch_norm_input_grad(const Tensor& dy_in, const Tensor& x_in, const Tens
     const T* xp = x.data<T>();
     T* out = dx.data<T>();
     const int nt = get_num_threads();
-#pragma omp parallel for schedule(static) num_threads(nt) if (parallel(nt, l.N * l.C, x.numel()))
-    for (int64_t plane = 0; plane < l.N * l.C; ++plane) {
+    kernels::parallel_for(l.N * l.C, parallel(nt, l.N * l.C, x.numel()), nt, [&](int64_t plane) {
       const int64_t c = plane % l.C;
       const T mu = mean.data<T>()[c], ka = a.data<T>()[c], kb = b.data<T>()[c], kd = d.data<T>()[c];
       kernels::zip(dp + plane * l.P, xp + plane * l.P, out + plane * l.P, l.P,
                    [mu, ka, kb, kd](auto g, auto v) { return ka * g + kb * (v - mu) + kd; });
-    }
+    });
   });
   return dx;
 }

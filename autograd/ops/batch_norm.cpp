@@ -77,7 +77,7 @@ BatchNormOutput batch_norm(const Variable& x, const Variable& weight, const Vari
              "batch_norm: expected weight and bias [", x.size(1), "] for x ", x.shape());
   NASH_CHECK(eps > 0, "batch_norm: eps must be positive, got ", eps);
   const ChannelStats st = batch_norm_stats(x.value());
-  auto saved = std::make_shared<Saved>();
+  auto saved = std::allocate_shared<Saved>(PoolAllocator<Saved>());  // pooled: no heap in a step
   saved->x = x.value();
   saved->weight = weight.value();
   saved->mean = st.mean;

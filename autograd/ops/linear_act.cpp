@@ -65,9 +65,9 @@ Variable linear_act(const Variable& x, const Variable& w, const Variable& b,
   }
   Tensor y = nash::linear_act(x.value(), w.value(), b.defined() ? b.value() : Tensor(), act,
                               slope);
-  auto dz = std::make_shared<SharedDz>(SharedDz{act, slope, {}, {}});
-  std::vector<Variable> inputs{x, w};
-  std::vector<Derivative> derivatives{
+  auto dz = std::allocate_shared<SharedDz>(PoolAllocator<SharedDz>(), SharedDz{act, slope, {}, {}});  // pooled: no heap
+  OpInputs inputs{x, w};
+  OpDerivatives derivatives{
       [w, dz](const Variable& dy, const Variable& y) { return matmul(dz->get(dy, y), w); },
       [x, dz](const Variable& dy, const Variable& y) {
         return matmul(transpose(dz->get(dy, y), 0, 1), x);
