@@ -9,9 +9,10 @@
 # measure of the work; with 2 threads it counts both). Ratios > 1 mean nash is faster.
 # params = G + D parameter counts, checked equal on both sides (the script fails otherwise).
 #
-# Usage: scripts/gan_step_vs_torch.sh [--seconds S] [--rounds R] [BUILD_DIR]
+# Usage: scripts/gan_step_vs_torch.sh [--seconds S] [--rounds R] [--threads "1 2"] [BUILD_DIR]
 #   S: timed seconds per case and side (default 2); R: repeat everything R times and keep each
-#   side's fastest median (default 1; use 2-3 on a busy machine). BUILD_DIR defaults to build/;
+#   side's fastest median (default 1; use 2-3 on a busy machine); --threads: the thread counts
+#   to measure (default "1 2"). BUILD_DIR defaults to build/;
 #   bench_gan_step is built there (Release) if it is missing. TORCH_PYTHON: the interpreter that
 #   has torch (default /usr/bin/python3).
 # Environment, the same for both sides: OMP_WAIT_POLICY=passive unless already set (on a shared,
@@ -22,10 +23,12 @@
 set -euo pipefail
 seconds=2
 rounds=1
+thread_counts="1 2"
 while [[ ${1:-} == --* ]]; do
   case $1 in
     --seconds) seconds=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
+    --threads) thread_counts=$2; shift 2 ;;
     *) echo "gan_step_vs_torch: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -49,9 +52,10 @@ export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "# cpu: $(lscpu | sed -n 's/^Model name: *//p'), family $(lscpu | sed -n 's/^CPU family: *//p'), model $(lscpu | sed -n 's/^Model: *//p'), $(nproc) cpus"
 for ((r = 1; r <= rounds; ++r)); do
   for case in gan cgan wgan-gp dcgan; do
-    for t in 1 2; do
+    for t in $thread_counts; do
       echo "gan_step_vs_torch: round $r/$rounds: $case, $t thread(s)" >&2
       if ! "$bin" --benchmark_filter="^gan_step/$case/threads:$t/" --benchmark_min_time="$seconds" \
           --benchmark_format=json >"$out/nash_${case}_${t}_$r.json" 2>"$out/nash.err"; then

@@ -33,7 +33,7 @@ Operand gemm_operand(const Tensor& m) {
 // form by position in the whole tensor: they run after the GEMM over all of y, as the
 // unfused op does.
 gemm::Activation gemm_activation(LinearActivation act, bool is_double) {
-  if (act == LinearActivation::kTanh && is_double) return gemm::Activation::kNone;
+  if (act == LinearActivation::kTanh) return gemm::Activation::kNone;  // tanh: one pass after, bitwise the unfused kernel at every -O level
   switch (act) {
     case LinearActivation::kReLU: return gemm::Activation::kReLU;
     case LinearActivation::kLeakyReLU: return gemm::Activation::kLeakyReLU;
@@ -87,7 +87,7 @@ Tensor linear_act(const Tensor& x, const Tensor& w, const Tensor& b, LinearActiv
                   y.data<T>(), D, ep);
   });
   if (act == LinearActivation::kSigmoid) return sigmoid(y);
-  if (act == LinearActivation::kTanh && x.dtype() == DType::Float64) return tanh(y);
+  if (act == LinearActivation::kTanh) return tanh(y);
   return y;
 }
 

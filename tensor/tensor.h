@@ -61,9 +61,9 @@ std::shared_ptr<Storage> make_storage(size_t nbytes);
 // The caching allocator behind Storage (like PyTorch's CPU caching allocator): freed blocks are
 // kept on free lists by size class (64-byte steps up to 64 KiB, then eighths of a power of two)
 // and handed out again, so a training step in steady state takes no memory from the system.
-// Blocks from 256 KiB on are mapped directly, and past NASH_CACHE_RESIDENT_BYTES (8 MiB) of
-// blocks of 4 MiB and more cached, such a block gives its pages back (madvise) so the cache does
-// not raise the peak.
+// Blocks from 256 KiB on are mapped directly, and past NASH_CACHE_RESIDENT_BYTES (default 256 MiB)
+// of blocks of 4 MiB and more cached, such a block gives its pages back (madvise): a lower limit
+// trades speed (page faults on reuse) for a lower peak.
 // The cache holds at most NASH_CACHE_BYTES (default 256 MiB) of free blocks; past that, freed
 // blocks go back to the system. empty_cache() frees every cached block.
 void empty_cache();
