@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "tensor/text.h"
+
 namespace nash::cli {
 
 namespace {
@@ -31,20 +33,6 @@ const Flag* find_flag(const std::vector<Flag>& flags, const std::string& name) {
   return nullptr;
 }
 
-size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
-}
 }  // namespace
 
 std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates,

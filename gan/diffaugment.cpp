@@ -10,6 +10,7 @@
 #include "autograd/ops.h"
 #include "tensor/creation.h"
 #include "tensor/ops.h"
+#include "tensor/text.h"
 
 namespace nash::gan {
 namespace {
@@ -28,21 +29,6 @@ int64_t rounded(double v) { return static_cast<int64_t>(v + 0.5); }  // int(v + 
 
 const char* const kNames[] = {"color", "translation", "cutout"};  // the order they are applied in
 
-// Levenshtein distance, for the did-you-mean of a misspelt name.
-size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
-}
 
 // " (did you mean color?)" when a known name is within a third of the word's length, else "".
 std::string closest_name(const std::string& word) {

@@ -33,12 +33,6 @@ std::string RunConfig::architecture() const {
 namespace {
 using Kind = ConfigField::Kind;
 
-std::string number_text(double x) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.17g", x);
-  return buf;
-}
-
 std::string limits_text(const ConfigField& f) {
   char buf[80];
   std::snprintf(buf, sizeof buf, "[%.10g, %.10g]", f.lo, f.hi);

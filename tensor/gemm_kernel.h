@@ -14,7 +14,7 @@ inline constexpr int kW = static_cast<int>(Vec<T>::size);  // lanes per vector
 
 // Register tile. The C tile is MR x NR with NR = 2 vectors (32 floats with AVX-512).
 // AVX-512 has 32 vector registers: 12 x 2 = 24 accumulators + 2 B vectors + a broadcast fit,
-// and each k step issues 24 FMAs against 2 vector loads + 12 broadcast loads, so the two FMA
+// and each k step runs 24 FMAs against 2 vector loads + 12 broadcast loads, so the two FMA
 // pipes (4-cycle latency: >= 8 independent chains needed) stay busy with room for the loads.
 // On Zen 5 it runs at 284 GFLOP/s with operands in cache, the core's FMA peak. 14 x 2
 // would need 28 + 2 + 1 registers, leaving GCC no slack; 12 also splits M = 64 into

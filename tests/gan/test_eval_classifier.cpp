@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "cli/cli_test_util.h"
 #include "gan/metrics/eval_classifier.h"
 #include "nn/checkpoint.h"
 #include "synthetic_digits.h"
@@ -25,19 +26,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string templ = (fs::temp_directory_path() / "nash_evalclf_XXXXXX").string();
-    REQUIRE(::mkdtemp(templ.data()) != nullptr);
-    path = templ;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
-};
+using nash_cli_test::TempDir;
 
 gan::RunConfig images_at(const std::string& dir) {
   gan::RunConfig c = gan::default_config(dir, "");
