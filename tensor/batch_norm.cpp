@@ -2,6 +2,7 @@
 // P values each, threads over channels (sums) or planes (elementwise passes).
 #include "tensor/batch_norm.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 
@@ -62,6 +63,68 @@ bool parallel(int nt, int64_t items, int64_t elems) {
   return nt > 1 && items > 1 && elems >= kParallelMin;
 }
 
+// [N, C] inputs (P == 1, BatchNorm1d on a batch of feature rows): each channel is a column, so
+// the passes walk the rows in order and work on kColumns channels at once, contiguous in
+// memory and vectorised by the compiler. Each channel's sum still runs over n in order in
+// double, exactly as the plane loop above would add its one-value planes: the same bits.
+constexpr int64_t kColumns = 256;
+
+// f(c0, c1) on blocks of at most kColumns channels, threaded over blocks.
+template <class F>
+void column_blocks(const Layout& l, int nt, F f) {
+  const int64_t blocks = (l.C + kColumns - 1) / kColumns;
+  kernels::parallel_for(blocks, parallel(nt, blocks, l.N * l.C), nt, [&](int64_t b) {
+    f(b * kColumns, std::min(l.C, (b + 1) * kColumns));
+  });
+}
+
+template <class T>
+void column_stats(const T* x, const Layout& l, int64_t c0, int64_t c1, T* mean, T* var) {
+  const int64_t w = c1 - c0;
+  const double m = static_cast<double>(l.N);
+  double s[kColumns] = {};
+  for (int64_t n = 0; n < l.N; ++n) {
+    const T* row = x + n * l.C + c0;
+    for (int64_t j = 0; j < w; ++j) s[j] += static_cast<double>(row[j]);
+  }
+  T mu[kColumns];
+  for (int64_t j = 0; j < w; ++j) {
+    mu[j] = static_cast<T>(s[j] / m);
+    s[j] = 0;
+  }
+  for (int64_t n = 0; n < l.N; ++n) {
+    const T* row = x + n * l.C + c0;
+    for (int64_t j = 0; j < w; ++j) {
+      const T d = row[j] - mu[j];
+      s[j] += static_cast<double>(d * d);
+    }
+  }
+  for (int64_t j = 0; j < w; ++j) {
+    mean[c0 + j] = mu[j];
+    var[c0 + j] = static_cast<T>(s[j] / m);
+  }
+}
+
+template <class T>
+void column_grad_sums(const T* dy, const T* x, const T* mean, const Layout& l, int64_t c0,
+                      int64_t c1, T* sum_dy, T* sum_dy_xc) {
+  const int64_t w = c1 - c0;
+  double total[kColumns] = {}, cross[kColumns] = {};
+  const T* mu = mean + c0;
+  for (int64_t n = 0; n < l.N; ++n) {
+    const T* d = dy + n * l.C + c0;
+    const T* p = x + n * l.C + c0;
+    for (int64_t j = 0; j < w; ++j) {
+      total[j] += static_cast<double>(d[j]);
+      cross[j] += static_cast<double>(d[j] * (p[j] - mu[j]));
+    }
+  }
+  for (int64_t j = 0; j < w; ++j) {
+    sum_dy[c0 + j] = static_cast<T>(total[j]);
+    sum_dy_xc[c0 + j] = static_cast<T>(cross[j]);
+  }
+}
+
 }  // namespace
 
 ChannelStats batch_norm_stats(const Tensor& x_in) {
@@ -77,6 +140,10 @@ ChannelStats batch_norm_stats(const Tensor& x_in) {
     T* vp = s.var.data<T>();
     const int nt = get_num_threads();
     const double m = static_cast<double>(l.N * l.P);
+    if (l.P == 1)
+      return column_blocks(l, nt, [&](int64_t c0, int64_t c1) {
+        column_stats(xp, l, c0, c1, mp, vp);
+      });
     kernels::parallel_for(l.C, parallel(nt, l.C, x.numel()), nt, [&](int64_t c) {
       double total = 0;
       for (int64_t n = 0; n < l.N; ++n) {
@@ -113,6 +180,11 @@ Tensor batch_norm_normalize(const Tensor& x_in, const Tensor& scale_in, const Te
     const T* b = shift.data<T>();
     T* yp = y.data<T>();
     const int nt = get_num_threads();
+    if (l.P == 1)
+      return column_blocks(l, nt, [&](int64_t c0, int64_t c1) {
+        for (int64_t n = 0; n < l.N; ++n)
+          for (int64_t c = c0; c < c1; ++c) yp[n * l.C + c] = xp[n * l.C + c] * a[c] + b[c];
+      });
     kernels::parallel_for(l.N * l.C, parallel(nt, l.N * l.C, x.numel()), nt, [&](int64_t plane) {
       const T s = a[plane % l.C], t = b[plane % l.C];
       kernels::map(xp + plane * l.P, yp + plane * l.P, l.P, [s, t](auto v) { return v * s + t; });
@@ -138,6 +210,10 @@ ChannelGradSums batch_norm_backward_sums(const Tensor& dy_in, const Tensor& x_in
     T* sd = s.dy.data<T>();
     T* sx = s.dy_xc.data<T>();
     const int nt = get_num_threads();
+    if (l.P == 1)
+      return column_blocks(l, nt, [&](int64_t c0, int64_t c1) {
+        column_grad_sums(dp, xp, mp, l, c0, c1, sd, sx);
+      });
     kernels::parallel_for(l.C, parallel(nt, l.C, x.numel()), nt, [&](int64_t c) {
       double total = 0, cross = 0;
       const T mu = mp[c];
@@ -172,6 +248,16 @@ Tensor batch_norm_input_grad(const Tensor& dy_in, const Tensor& x_in, const Tens
     const T* xp = x.data<T>();
     T* out = dx.data<T>();
     const int nt = get_num_threads();
+    if (l.P == 1) {
+      const T *mu = mean.data<T>(), *ka = a.data<T>(), *kb = b.data<T>(), *kd = d.data<T>();
+      return column_blocks(l, nt, [&](int64_t c0, int64_t c1) {
+        for (int64_t n = 0; n < l.N; ++n) {
+          const int64_t r = n * l.C;
+          for (int64_t c = c0; c < c1; ++c)
+            out[r + c] = ka[c] * dp[r + c] + kb[c] * (xp[r + c] - mu[c]) + kd[c];
+        }
+      });
+    }
     kernels::parallel_for(l.N * l.C, parallel(nt, l.N * l.C, x.numel()), nt, [&](int64_t plane) {
       const int64_t c = plane % l.C;
       const T mu = mean.data<T>()[c], ka = a.data<T>()[c], kb = b.data<T>()[c], kd = d.data<T>()[c];

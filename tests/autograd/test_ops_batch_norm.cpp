@@ -44,7 +44,7 @@ Grads run(F f, const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& 
 TEST_CASE("batch_norm equals the composed formula, values and gradients", "[autograd][ops]") {
   Rng rng(5);
   for (DType dtype : {DType::Float32, DType::Float64})
-    for (const Shape& xs : {Shape{4, 3, 5, 6}, Shape{7, 5}, Shape{3, 2, 9}}) {
+    for (const Shape& xs : {Shape{4, 3, 5, 6}, Shape{7, 5}, Shape{3, 2, 9}, Shape{37, 600}}) {
       CAPTURE(dtype_name(dtype), xs);
       const int64_t c = xs[1];
       const Tensor x = normal(xs, 0.5, 2.0, rng).to(dtype), dy = normal(xs, 0, 1, rng).to(dtype);
@@ -78,20 +78,24 @@ TEST_CASE("batch_norm first and second derivatives", "[autograd][ops]") {
 
 TEST_CASE("batch_norm gives identical bits for 1, 2 and 3 threads", "[autograd][ops]") {
   Rng rng(7);
-  const Tensor x = normal({9, 16, 12, 12}, 0, 1, rng), dy = normal({9, 16, 12, 12}, 0, 1, rng);
-  const Tensor w = normal({16}, 1, 0.1, rng), b = normal({16}, 0, 0.1, rng);
-  const int saved = get_num_threads();
-  std::vector<Grads> out;
-  for (int t : {1, 2, 3}) {
-    set_num_threads(t);
-    out.push_back(run([](auto& x, auto& w, auto& b) { return batch_norm(x, w, b, 1e-5).y; }, x, w, b, dy));
-  }
-  set_num_threads(saved);
-  for (size_t i = 1; i < out.size(); ++i) {
-    CHECK(equal(out[0].y, out[i].y));
-    CHECK(equal(out[0].dx, out[i].dx));
-    CHECK(equal(out[0].dw, out[i].dw));
-    CHECK(equal(out[0].db, out[i].db));
+  // Planes of 144 values, and [N, C] rows (BatchNorm1d: channels in blocks of columns).
+  for (const Shape& xs : {Shape{9, 16, 12, 12}, Shape{70, 600}}) {
+    CAPTURE(xs);
+    const Tensor x = normal(xs, 0, 1, rng), dy = normal(xs, 0, 1, rng);
+    const Tensor w = normal({xs[1]}, 1, 0.1, rng), b = normal({xs[1]}, 0, 0.1, rng);
+    const int saved = get_num_threads();
+    std::vector<Grads> out;
+    for (int t : {1, 2, 3}) {
+      set_num_threads(t);
+      out.push_back(run([](auto& x, auto& w, auto& b) { return batch_norm(x, w, b, 1e-5).y; }, x, w, b, dy));
+    }
+    set_num_threads(saved);
+    for (size_t i = 1; i < out.size(); ++i) {
+      CHECK(equal(out[0].y, out[i].y));
+      CHECK(equal(out[0].dx, out[i].dx));
+      CHECK(equal(out[0].dw, out[i].dw));
+      CHECK(equal(out[0].db, out[i].db));
+    }
   }
 }
 
