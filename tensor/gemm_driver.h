@@ -101,8 +101,8 @@ struct PackBuffers {
   struct Free {
     void operator()(T* p) const { std::free(p); }
   };
-  std::unique_ptr<T[], Free> a, b;
-  int64_t a_size = 0, b_size = 0;
+  std::unique_ptr<T[], Free> a, b, c;  // c: the transposed product's C^T (gemm.cpp)
+  int64_t a_size = 0, b_size = 0, c_size = 0;
 
   static T* grow(std::unique_ptr<T[], Free>& p, int64_t& size, int64_t need) {
     if (need > size) {

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "tensor/error.h"
@@ -137,6 +138,8 @@ TEST_CASE("gemm matches the reference on large and blocked shapes", "[tensor][ge
       {false, false, 64, 784, 300, 1.0, 0.0},   {false, true, 3, 2100, 5, 1.0, 0.0},
       {true, false, 250, 2, 600, 1.0, -2.0, 1}, {false, false, 5, 1100, 1000, 1.0, 0.0},
       {false, false, 300, 40, 1100, 1.0, 0.5},
+      // few rows, B^T: computed as C^T = B A^T (beta read through the transpose)
+      {false, true, 100, 700, 1100, 0.5, 1.0, 3}, {false, true, 64, 1030, 130, 1.0, 0.0},
   };
   for (const GemmCase& g : cases) {
     check_case<float>(g, 1);
@@ -149,6 +152,7 @@ TEST_CASE("gemm gives identical bits with 1 and 2 threads", "[tensor][gemm]") {
   const GemmCase cases[] = {
       {false, false, 64, 1000, 300, 1.0, 0.0, 1}, {false, true, 500, 33, 257, 0.5, 1.5},
       {true, false, 257, 255, 260, 1.0, 0.0},     {true, true, 200, 300, 129, -1.0, 1.0, 3},
+      {false, true, 64, 1000, 600, 1.0, 0.5, 2},  // the transposed product, split over B's rows
   };
   for (const GemmCase& g : cases) {
     const Result<float> s1 = check_case<float>(g, 1), s2 = check_case<float>(g, 2);
@@ -161,8 +165,9 @@ TEST_CASE("gemm gives identical bits with 1 and 2 threads", "[tensor][gemm]") {
 TEST_CASE("gemm gives identical bits for the four layouts of one product", "[tensor][gemm]") {
   // Every C element is one FMA chain over k in the same K blocks, whichever layout, packing,
   // tile or kernel variant computes it: storing A or B transposed must not change a bit.
-  for (int64_t M : {100, 300}) {  // in place and packed paths
-    const int64_t N = 70, K = 600;
+  // In place and packed paths, and the transposed product (M = 64 with B^T: C^T = B A^T).
+  for (const auto [M, N] : {std::pair<int64_t, int64_t>{100, 70}, {300, 70}, {64, 300}}) {
+    const int64_t K = 600;
     std::mt19937 rng(7);
     std::uniform_real_distribution<float> dist(-1.f, 1.f);
     std::vector<float> a(M * K), at(K * M), b(K * N), bt(N * K);
@@ -177,7 +182,7 @@ TEST_CASE("gemm gives identical bits for the four layouts of one product", "[ten
       nash::gemm::sgemm(ta, tb, M, N, K, 1.f, ta ? at.data() : a.data(), ta ? M : K,
                         tb ? bt.data() : b.data(), tb ? K : N, 0.f, c[layout].data(), N);
     }
-    INFO("M=" << M);
+    INFO("M=" << M << " N=" << N);
     for (int layout = 1; layout < 4; ++layout)
       CHECK(std::memcmp(c[0].data(), c[layout].data(), sizeof(float) * M * N) == 0);
   }

@@ -91,9 +91,10 @@ TEST_CASE("gemm epilogue is bitwise bias + GEMM + activation", "[tensor][gemm]")
     int64_t M, N, K;
   };
   // Edge tiles (N around the 32-wide panel, M around the 12-row tile), several K blocks
-  // (K > 512), the GAN's M = 64 and a packed-path M.
+  // (K > 512), the GAN's M = 64, a packed-path M, and a wide B^T.
   const Size sizes[] = {{1, 1, 1},     {5, 17, 3},     {13, 33, 9},   {12, 16, 31},
-                        {25, 47, 600}, {64, 100, 1030}, {64, 784, 130}, {300, 70, 520}};
+                        {25, 47, 600}, {64, 100, 1030}, {64, 784, 130}, {300, 70, 520},
+                        {64, 1100, 130}};  // the last: B^T runs as C^T = B A^T
   for (int layout = 0; layout < 4; ++layout)
     for (const Size& s : sizes)
       for (Activation act : kActs) {
