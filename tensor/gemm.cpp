@@ -2,16 +2,14 @@
 // The blocked loops are in gemm_driver.h, the packing in gemm_pack.h, the kernel in gemm_kernel.h.
 #include "tensor/gemm.h"
 
-#include <omp.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <exception>
 
 #include "tensor/error.h"
 #include "tensor/gemm_driver.h"
 #include "tensor/parallel.h"
+#include "tensor/thread_pool.h"
 
 namespace nash::gemm {
 namespace {
@@ -189,12 +187,9 @@ void gemm(const char* op, const GemmArgs<T>& p) {
   threads = std::min<int64_t>(threads, std::max<int64_t>(1, work / kMinFlopsPerThread));
   if (threads <= 1 || !helpers_on_time()) return rectangle(0, units);
 
-  std::exception_ptr error;
   const Clock::time_point start = Clock::now();
   std::atomic<Clock::rep> latest_start{0};
-#pragma omp parallel num_threads(static_cast<int>(threads))
-  {
-    const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
+  parallel_region(static_cast<int>(threads), [&](int t, int nt) {
     if (t != 0) {  // how late this helper started
       const Clock::rep late = (Clock::now() - start).count();
       Clock::rep seen = latest_start.load(std::memory_order_relaxed);
@@ -202,15 +197,9 @@ void gemm(const char* op, const GemmArgs<T>& p) {
       }
     }
     const int64_t u0 = units * t / nt, u1 = units * (t + 1) / nt;
-    try {
-      rectangle(u0, u1);
-    } catch (...) {
-#pragma omp critical(nash_gemm_error)
-      error = std::current_exception();
-    }
-  }
+    rectangle(u0, u1);
+  });
   record_helper_delay(Clock::duration(latest_start.load()));
-  if (error) std::rethrow_exception(error);
 }
 }  // namespace
 

@@ -1,13 +1,12 @@
 // Process-wide thread count for nash's parallel kernels.
 #include "tensor/parallel.h"
 
-#include <omp.h>
-
 #include <atomic>
 #include <cstdlib>
 #include <thread>
 
 #include "tensor/error.h"
+#include "tensor/thread_pool.h"
 
 namespace nash {
 namespace {
@@ -26,7 +25,7 @@ void set_num_threads(int n) {
   NASH_CHECK(n >= 1, "set_num_threads: expected n >= 1, got ", n);
   g_threads = n;
 }
-// Inside an active parallel region (a kernel that already splits its work between threads)
-// the kernels it calls run on their calling thread.
-int get_num_threads() { return omp_in_parallel() ? 1 : g_threads.load(); }
+// Inside a parallel region (a kernel that already splits its work between threads) the
+// kernels it calls run on their calling thread.
+int get_num_threads() { return in_parallel_region() ? 1 : g_threads.load(); }
 }  // namespace nash

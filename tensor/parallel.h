@@ -4,5 +4,5 @@
 
 namespace nash {
 void set_num_threads(int n);  // n >= 1; default: hardware concurrency (or NASH_NUM_THREADS)
-int get_num_threads();  // 1 when called inside an active OpenMP parallel region
+int get_num_threads();  // 1 when called inside a parallel region (tensor/thread_pool.h)
 }  // namespace nash
