@@ -2,6 +2,7 @@
 // elu) — y is a Variable in the graph, so second derivatives still flow through it.
 #include "autograd/function.h"
 #include "autograd/ops.h"
+#include "autograd/ops/activation_grad.h"
 #include "tensor/ops.h"
 
 namespace nash {
@@ -35,7 +36,7 @@ Variable leaky_relu(const Variable& x, double slope) {
   NASH_CHECK(slope >= 0.0, "leaky_relu: slope must be >= 0, got ", slope);
   return make_op("leaky_relu", nash::leaky_relu(x.value(), slope), {x},
                  {[x, slope](const Variable& dy) {
-                   return where(nash::gt(x.value(), 0.0), dy, dy * slope);
+                   return leaky_relu_grad(x.value(), dy, slope);
                  }});
 }
 

@@ -10,6 +10,7 @@
 
 #include "autograd/function.h"
 #include "autograd/ops.h"
+#include "autograd/ops/activation_grad.h"
 #include "tensor/ops.h"
 
 namespace nash {
@@ -22,7 +23,7 @@ Variable activation_grad(LinearActivation act, double slope, const Variable& dy,
   switch (act) {
     case LinearActivation::kNone: return dy;
     case LinearActivation::kReLU: return dy * Variable(nash::gt(y.value(), 0.0), false);
-    case LinearActivation::kLeakyReLU: return where(nash::gt(y.value(), 0.0), dy, dy * slope);
+    case LinearActivation::kLeakyReLU: return leaky_relu_grad(y.value(), dy, slope);
     case LinearActivation::kTanh: return dy * (1.0 - y * y);
     case LinearActivation::kSigmoid: return dy * y * (1.0 - y);
   }
