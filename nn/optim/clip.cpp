@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "tensor/ops.h"
+#include "tensor/sum_squares.h"
 
 namespace nash::nn::optim {
 
@@ -40,7 +41,7 @@ double clip_grad_norm_(const std::vector<Variable>& params, double max_norm, dou
     if (std::isinf(norm_type)) {
       total = std::max(total, amax(abs(g)).item());
     } else if (norm_type == 2.0) {
-      total += sum(square(g)).item();
+      total += sum_squares(g);
     } else if (norm_type == 1.0) {
       total += sum(abs(g)).item();
     } else {
@@ -65,7 +66,7 @@ double clip_grad_norm_(const std::vector<Variable>& params, double max_norm, dou
 double grad_norm(const std::vector<Variable>& params) {
   double total = 0;
   for (const auto& p : params)
-    if (p.defined() && p.grad().defined()) total += sum(square(p.grad().value())).item();
+    if (p.defined() && p.grad().defined()) total += sum_squares(p.grad().value());
   return std::sqrt(total);
 }
 

@@ -90,3 +90,19 @@ TEST_CASE("distributions have the right moments and ranges", "[tensor][random]")
   REQUIRE_THROWS_WITH(normal({-1}, 0, 1, g), Contains("normal: negative size in shape [-1]"));
   REQUIRE_THROWS_WITH(normal({2}, 0, 1, g, DType::Int64), Contains("normal: expected a float tensor, got int64"));
 }
+
+TEST_CASE("every element of a draw comes from its Philox block, across many blocks", "[tensor][random]") {
+  // The blocks are computed 16 counters at a time: check each element against the scalar
+  // philox4x32 of its block (float32 uniform: block i/4, lane i%4; bernoulli the same).
+  Rng g(77), h(77);
+  const int64_t n = 1003;
+  const Tensor u = uniform({n}, 0, 1, g);
+  const Tensor b = bernoulli({n}, 0.3, g);
+  const uint64_t u_start = h.reserve((n + 3) / 4), b_start = h.reserve((n + 3) / 4);
+  for (int64_t i = 0; i < n; ++i) {
+    const auto ru = philox4x32(77, u_start + static_cast<uint64_t>(i / 4));
+    REQUIRE(u.at({i}) == static_cast<float>((ru[i % 4] >> 8) * 0x1.0p-24));
+    const auto rb = philox4x32(77, b_start + static_cast<uint64_t>(i / 4));
+    REQUIRE(b.at({i}) == (static_cast<double>(rb[i % 4]) * 0x1.0p-32 < 0.3 ? 1.0 : 0.0));
+  }
+}
