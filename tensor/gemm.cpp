@@ -5,6 +5,11 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <type_traits>
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 #include "tensor/error.h"
 #include "tensor/gemm_driver.h"
@@ -79,6 +84,35 @@ bool use_transposed(const GemmArgs<T>& p) {
          p.epilogue.act != Activation::kTanh;
 }
 
+#if defined(__AVX512F__)
+// dst[j * ldd + i] = src[i * lds + j] for a 16 x 16 float tile: unpack pairs of rows, then
+// shuffle 64-bit pairs, then 128-bit lanes twice (48 shuffles for 256 values, all in registers).
+inline void transpose16x16(const float* src, int64_t lds, float* dst, int64_t ldd) {
+  __m512 r[16], t[16];
+  for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(src + i * lds);
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 16; i += 4) {
+    r[i] = _mm512_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  for (int h = 0; h < 16; h += 8)
+    for (int i = 0; i < 4; ++i) {
+      t[h + i] = _mm512_shuffle_f32x4(r[h + i], r[h + i + 4], 0x88);
+      t[h + i + 4] = _mm512_shuffle_f32x4(r[h + i], r[h + i + 4], 0xdd);
+    }
+  for (int i = 0; i < 8; ++i) {
+    r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+    r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
+  }
+  for (int i = 0; i < 16; ++i) _mm512_storeu_ps(dst + i * ldd, r[i]);
+}
+#endif
+
 // Columns [n0, n1) of C through the transposed product (rows [n0, n1) of ct = C^T, M wide).
 template <class T>
 void transposed_rectangle(const GemmArgs<T>& p, T* ct, int64_t n0, int64_t n1) {
@@ -97,7 +131,13 @@ void transposed_rectangle(const GemmArgs<T>& p, T* ct, int64_t n0, int64_t n1) {
   constexpr int64_t kBlock = 16;  // C^T rows read together: one cache line of each per m
   for (int64_t nb = n0; nb < n1; nb += kBlock) {
     const int64_t ne = std::min(n1, nb + kBlock);
-    for (int64_t m = 0; m < M; ++m) {
+    int64_t m = 0;
+#if defined(__AVX512F__)
+    if constexpr (std::is_same_v<T, float>)
+      if (ne - nb == kBlock)
+        for (; m + kBlock <= M; m += kBlock) transpose16x16(ct + nb * M + m, M, p.C + m * p.ldc + nb, p.ldc);
+#endif
+    for (; m < M; ++m) {
       T* c = p.C + m * p.ldc;
       for (int64_t n = nb; n < ne; ++n) c[n] = ct[n * M + m];
     }
